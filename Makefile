@@ -1,0 +1,51 @@
+# antenne: `make demo` and `make test` on a fresh Debian/Ubuntu machine.
+SHELL := /bin/bash
+DEB_PACKAGES := ffmpeg libsrt1.5-openssl srt-tools icecast2 prometheus chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps system-deps node-deps build test test-unit test-e2e lint demo bench clean
+
+all: build
+
+# Installs only what is missing, so a second run costs nothing.
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+node-deps: node_modules/.installed
+
+deps: system-deps node-deps
+
+build: node-deps
+	npx tsc -p tsconfig.json
+
+lint: node-deps
+	npm run lint
+
+test: deps
+	npm test
+
+test-unit: deps
+	npm run test:unit
+
+test-e2e: deps
+	npm run test:e2e
+
+demo: deps build
+	node dist/src/cli.js demo
+
+bench: deps build
+	node dist/bench/channel-cpu.js
+
+clean:
+	rm -rf dist var
