@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 export class TypedEmitter<E extends { [K in keyof E]: (...args: never[]) => void }> {
   private readonly listeners = new Map<keyof E, Set<E[keyof E]>>();
 
-  constructor(private readonly log?: Logger) {}
+  constructor(private readonly emitterLog?: Logger) {}
 
   on<K extends keyof E>(event: K, fn: E[K]): void {
     let set = this.listeners.get(event);
@@ -30,7 +30,7 @@ export class TypedEmitter<E extends { [K in keyof E]: (...args: never[]) => void
       try {
         (fn as (...a: Parameters<E[K]>) => void)(...args);
       } catch (err) {
-        this.log?.error({ err, event: String(event) }, "event listener threw");
+        this.emitterLog?.error({ err, event: String(event) }, "event listener threw");
       }
     }
   }

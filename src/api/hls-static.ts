@@ -1,0 +1,41 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join, normalize, sep } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { sendError } from "./errors.js";
+
+const TYPES: Record<string, string> = { ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t" };
+
+/**
+ * Serves the HLS directory under /hls/ (the embedded default; nginx or a CDN in
+ * production). Playlists may be cached 1 s at most; segments never change, so for long.
+ */
+export function registerHlsStatic(app: FastifyInstance, dir: string): void {
+  app.get("/hls/*", async (req, reply) => {
+    const rel = (req.params as { "*": string })["*"];
+    const ext = rel.slice(rel.lastIndexOf("."));
+    const type = TYPES[ext];
+    const path = normalize(join(dir, rel));
+    if (!type || rel.includes("\0") || !path.startsWith(normalize(dir) + sep))
+      return sendError(reply, 404, `no such file: ${rel}`);
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) return sendError(reply, 404, `no such file: ${rel}`);
+      reply
+        .header("content-type", type)
+        .header("content-length", st.size)
+        .header("access-control-allow-origin", "*")
+        .header("cache-control", ext === ".m3u8" ? "max-age=1" : "max-age=86400, immutable");
+      return reply.send(createReadStream(path));
+    } catch {
+      return sendError(reply, 404, `no such file: ${rel}`);
+    }
+  });
+  app.options("/hls/*", async (_req, reply) =>
+    reply
+      .header("access-control-allow-origin", "*")
+      .header("access-control-allow-methods", "GET, HEAD, OPTIONS")
+      .code(204)
+      .send(),
+  );
+}

@@ -1,0 +1,127 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Registry } from "prom-client";
+import { z } from "zod";
+import type { ChannelView } from "../status.js";
+import { sendError } from "./errors.js";
+import { registerEvents } from "./events.js";
+import { registerHlsStatic } from "./hls-static.js";
+
+export interface ApiDeps {
+  view: ChannelView;
+  registry: Registry;
+  token: string;
+  hlsDir: string | null;
+  /** Status events on the SSE stream for the level meters. */
+  statusEveryMs?: number;
+}
+
+const switchBody = z.strictObject({ input: z.string().min(1) });
+const metadataBody = z.strictObject({
+  title: z.string().max(500).default(""),
+  artist: z.string().max(500).default(""),
+});
+const STATIC = fileURLToPath(new URL("../../../src/api/static/", import.meta.url));
+const HLSJS = fileURLToPath(new URL("../../../node_modules/hls.js/dist/hls.min.js", import.meta.url));
+
+/** Builds the HTTP API without listening; tests use inject(). */
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const { view } = deps;
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
+  app.addContentTypeParser("text/plain", { parseAs: "string" }, (_req, body, done) => done(null, body));
+
+  app.addHook("onRequest", async (req, reply) => {
+    if (!deps.token || req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return;
+    if (req.headers.authorization !== `Bearer ${deps.token}`) {
+      return sendError(reply, 401, "missing or invalid bearer token");
+    }
+  });
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) =>
+    sendError(reply, err.statusCode && err.statusCode < 500 ? err.statusCode : 500, err.message),
+  );
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route ${req.method} ${req.url}`));
+
+  app.get("/healthz", async () => ({ ok: true }));
+  app.get("/readyz", async (_req, reply) => {
+    const r = view.ready();
+    return r.ok ? { ready: true } : sendError(reply, 503, r.reason);
+  });
+  app.get("/api/v1/status", async () => view.status());
+  app.get("/api/v1/inputs/:id", async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const input = view.status().inputs.find((i) => i.id === id);
+    return input ?? sendError(reply, 404, `unknown input "${id}"`);
+  });
+  app.post("/api/v1/switch", async (req, reply) => {
+    const body = switchBody.safeParse(req.body);
+    if (!body.success)
+      return sendError(reply, 400, `body must be {"input": "<id>"}: ${body.error.issues[0]?.message ?? ""}`);
+    const r = await view.requestSwitch(body.data.input);
+    return r.ok ? r.status : sendError(reply, r.code, r.message);
+  });
+  app.delete("/api/v1/switch", async () => view.clearPreference());
+  app.post("/api/v1/metadata", async (req, reply) => {
+    const body = metadataBody.safeParse(req.body);
+    if (!body.success)
+      return sendError(
+        reply,
+        400,
+        `body must be {"title", "artist"}: ${body.error.issues[0]?.message ?? ""}`,
+      );
+    return view.setMetadata(body.data);
+  });
+  registerEvents(app, view, deps.statusEveryMs ?? 500);
+  app.get("/metrics", async (_req, reply) => {
+    const text = await deps.registry.metrics();
+    return reply.header("content-type", deps.registry.contentType).send(text);
+  });
+
+  // Compatibility with the Liquidsoap-based setup this replaces.
+  const liveSource = () => {
+    const s = view.status();
+    return {
+      preferred_output: s.preferred ?? "",
+      inputs: s.inputs.map((i) => i.id),
+      real_output: s.active ?? "",
+      is_output_blank: s.program.blank,
+    };
+  };
+  app.get("/livesource", async () => liveSource());
+  app.get("/readiness", async (_req, reply) => {
+    const r = view.ready();
+    return reply
+      .code(r.ok ? 200 : 503)
+      .send({ ...liveSource(), ready: r.ok, ...(r.ok ? {} : { reason: r.reason }) });
+  });
+  app.post("/livesource", async (req, reply) => {
+    const raw =
+      typeof req.body === "string"
+        ? req.body
+        : req.body && typeof req.body === "object"
+          ? (req.body as { input?: unknown }).input
+          : undefined;
+    const name = typeof raw === "string" ? raw.trim() : "";
+    if (!view.status().inputs.some((i) => i.id === name))
+      return sendError(reply, 400, `unknown input "${name}"`);
+    const r = await view.requestSwitch(name);
+    return r.ok ? liveSource() : sendError(reply, r.code, r.message);
+  });
+
+  const page = (file: string, type: string) => async (_req: unknown, reply: import("fastify").FastifyReply) =>
+    reply
+      .header("content-type", type)
+      .header("cache-control", "no-cache")
+      .send(readFileSync(STATIC + file));
+  app.get("/", page("index.html", "text/html; charset=utf-8"));
+  app.get("/static/app.js", page("app.js", "text/javascript; charset=utf-8"));
+  app.get("/static/style.css", page("style.css", "text/css; charset=utf-8"));
+  app.get("/static/hls.min.js", async (_req, reply) =>
+    reply
+      .header("content-type", "text/javascript")
+      .header("cache-control", "max-age=86400")
+      .send(readFileSync(HLSJS)),
+  );
+  if (deps.hlsDir) registerHlsStatic(app, deps.hlsDir);
+  return app;
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { ConfigError, loadChannelFile } from "./config/load.js";
+import { startDaemon } from "./daemon.js";
+import { runDemo } from "./demo.js";
+import { createLogger } from "./log.js";
+import { waitForSignal } from "./signals.js";
+import { VERSION } from "./version.js";
+
+const HELP = `antenne ${VERSION} — per-channel radio transcoder daemon
+
+Usage:
+  antenne run <channel.yaml> [--log-pretty]   run one channel until SIGTERM/SIGINT
+  antenne check <file>...                     validate channel files (exit 1 on any error)
+  antenne demo [--log-pretty]                 the demo channel, fed by built-in SRT test senders
+  antenne --help | --version
+
+Logs are JSON lines on stdout (human-readable with --log-pretty or on a TTY).
+See README.md for the channel file format.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
+      "log-pretty": { type: "boolean" },
+    },
+  });
+  if (values.version) {
+    console.log(VERSION);
+    return 0;
+  }
+  const [cmd, ...files] = positionals;
+  if (values.help || !cmd) {
+    console.log(HELP);
+    return values.help ? 0 : 2;
+  }
+  const pretty = values["log-pretty"] ? true : undefined;
+  if (cmd === "check") return check(files);
+  if (cmd === "run") {
+    if (files.length !== 1) {
+      console.error("usage: antenne run <channel.yaml>");
+      return 2;
+    }
+    return run(files[0]!, pretty);
+  }
+  if (cmd === "demo") return runDemo(pretty);
+  console.error(`unknown command "${cmd}"\n\n${HELP}`);
+  return 2;
+}
+
+function check(files: string[]): number {
+  if (files.length === 0) {
+    console.error("usage: antenne check <file>...");
+    return 2;
+  }
+  let ok = true;
+  for (const f of files) {
+    try {
+      loadChannelFile(f);
+      console.log(`${f}: ok`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      ok = false;
+      console.error(err.message);
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+async function run(file: string, pretty: boolean | undefined): Promise<number> {
+  let config;
+  try {
+    config = loadChannelFile(file);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+  const log = createLogger({ channel: config.channel, pretty });
+  const daemon = await startDaemon(config, log);
+  return waitForSignal(log, () => daemon.close());
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

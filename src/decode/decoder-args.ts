@@ -1,0 +1,47 @@
+import type { AudioFormat } from "../stages.js";
+
+/** Where a decoder reads from: bytes we write on its stdin (SRT), or a file it loops itself. */
+export type DecoderSource = { kind: "stdin" } | { kind: "file"; path: string };
+
+/**
+ * ffmpeg arguments that turn anything ffmpeg decodes into program PCM (f32le at the
+ * program rate and layout) on stdout. A mid-stream change of rate or layout
+ * reconfigures ffmpeg's filter graph, so the output format never changes.
+ */
+export function decoderArgs(src: DecoderSource, fmt: AudioFormat): string[] {
+  const input =
+    src.kind === "stdin"
+      ? // Live bytes: probe little so a new connection is on air fast; corrupt packets are skipped.
+        [
+          "-probesize",
+          "32768",
+          "-analyzeduration",
+          "500000",
+          "-fflags",
+          "+nobuffer+discardcorrupt",
+          "-i",
+          "pipe:0",
+        ]
+      : ["-re", "-stream_loop", "-1", "-i", src.path];
+  return [
+    "-hide_banner",
+    "-nostats",
+    "-loglevel",
+    "warning",
+    ...input,
+    "-map",
+    "0:a:0",
+    "-vn",
+    "-sn",
+    "-dn",
+    "-ac",
+    String(fmt.channels),
+    "-ar",
+    String(fmt.sampleRate),
+    "-f",
+    "f32le",
+    "-flush_packets",
+    "1",
+    "pipe:1",
+  ];
+}

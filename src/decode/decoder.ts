@@ -1,0 +1,105 @@
+import type { ChildProcess } from "node:child_process";
+import type { Logger } from "pino";
+import { Supervised } from "../process/supervisor.js";
+import type { AudioFormat } from "../stages.js";
+import { decoderArgs, type DecoderSource } from "./decoder-args.js";
+
+export interface DecoderOptions {
+  name: string;
+  source: DecoderSource;
+  format: AudioFormat;
+  log: Logger;
+  /** Decoded program PCM, interleaved f32 (not necessarily whole frames). */
+  onPcm: (pcm: Float32Array) => void;
+  ffmpeg?: string;
+}
+
+/**
+ * An input's ffmpeg decoder under the supervisor: bytes in (stdin or a file), program
+ * PCM out. For live input, `renew()` starts a fresh decoder for a new connection so
+ * the demuxer never has to resynchronise across two senders' streams.
+ */
+export class Decoder {
+  private readonly sup: Supervised;
+  private child: ChildProcess | null = null;
+  private carry: Buffer | null = null;
+  /** Bytes written since the last PCM came out: detects input ffmpeg can't decode. */
+  pendingBytes = 0;
+  decodedBytes = 0;
+  errors = 0;
+  lastError: string | null = null;
+
+  constructor(private readonly opts: DecoderOptions) {
+    this.sup = new Supervised(
+      {
+        name: opts.name,
+        command: opts.ffmpeg ?? "ffmpeg",
+        args: decoderArgs(opts.source, opts.format),
+        initialBackoffMs: 100,
+        maxBackoffMs: 5000,
+      },
+      opts.log,
+    );
+    this.sup.on("spawn", (child) => this.wire(child));
+    this.sup.on("exit", () => {
+      this.child = null;
+    });
+    this.sup.on("stderr", (line) => {
+      this.errors++;
+      this.lastError = line;
+    });
+  }
+
+  get restarts(): number {
+    return this.sup.restarts;
+  }
+
+  start(): void {
+    this.sup.start();
+  }
+
+  private wire(child: ChildProcess): void {
+    this.child = child;
+    this.carry = null;
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (this.child !== child) return;
+      this.pendingBytes = 0;
+      this.decodedBytes += chunk.length;
+      this.opts.onPcm(this.toFloat(chunk));
+    });
+  }
+
+  private toFloat(chunk: Buffer): Float32Array {
+    let data = chunk;
+    if (this.carry) {
+      data = Buffer.concat([this.carry, chunk]);
+      this.carry = null;
+    }
+    const whole = data.length - (data.length % 4);
+    if (whole < data.length) this.carry = Buffer.from(data.subarray(whole));
+    // Copy into an aligned buffer: Float32Array views need 4-byte alignment.
+    const out = new Float32Array(whole / 4);
+    new Uint8Array(out.buffer).set(data.subarray(0, whole));
+    return out;
+  }
+
+  /** Feeds live bytes; dropped (not queued without bound) while no decoder runs. */
+  write(bytes: Buffer): void {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed) return;
+    // A decoder that stopped reading (hung) must not make us buffer without bound.
+    if (stdin.writableLength > 4 * 1024 * 1024) return;
+    this.pendingBytes += bytes.length;
+    stdin.write(bytes);
+  }
+
+  /** A new connection: a fresh decoder, nothing carried over from the previous sender. */
+  renew(reason: string): void {
+    if (this.child) this.sup.restartNow(reason);
+    else this.sup.start();
+  }
+
+  close(): Promise<void> {
+    return this.sup.close(500);
+  }
+}

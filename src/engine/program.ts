@@ -1,0 +1,180 @@
+import type { Logger } from "pino";
+import type { AudioFormat, ProgramTimeline } from "../stages.js";
+import type { FrameSource } from "./input-buffer.js";
+import type { PcmHistory } from "./pcm-history.js";
+
+/** What the engine tells the switch logic about each input, once per program frame. */
+export interface InputObservation {
+  id: string;
+  /** The input delivered a whole frame and audio is still arriving (not starved). */
+  hasAudio: boolean;
+  /** The frame's samples (valid for `delivered` frames), for meters. */
+  pcm: Float32Array;
+  delivered: number;
+}
+
+export interface SwitchEvent {
+  from: string | null;
+  to: string | null;
+  reason: "failover" | "return" | "manual" | "blank";
+  transition: "cut" | "crossfade";
+}
+
+/** The switch logic as the engine sees it: observations in, the active input out. */
+export interface SwitchDriver {
+  update(obs: InputObservation[], nowMs: number): SwitchEvent | null;
+  readonly active: string | null;
+  /** Ids of inputs usable right now, best first (for splicing when the active runs dry). */
+  usable(): string[];
+}
+
+/** Mixes two frames over a fade that may span several frames. */
+export interface Fader {
+  mix(from: Float32Array, to: Float32Array, out: Float32Array, channels: number): boolean;
+}
+
+export interface ProgramOptions {
+  format: AudioFormat;
+  frameMs: number;
+  inputs: FrameSource[];
+  driver: SwitchDriver;
+  history: PcmHistory;
+  log: Logger;
+  /** Monotonic milliseconds (performance.now by default). */
+  now?: () => number;
+  /** Wall-clock milliseconds (Date.now by default), read once at start to anchor PDT. */
+  wallNow?: () => number;
+  makeFader: () => Fader;
+  onFrame: (pcm: Float32Array, pos: number) => void;
+  onSwitch: (ev: SwitchEvent) => void;
+}
+
+/**
+ * The program clock: emits one program frame every frameMs on the monotonic clock, at
+ * exactly the program sample rate (frames due are computed from elapsed time, so timer
+ * jitter never accumulates). Every input is read every frame (hot standby).
+ */
+export class Program implements ProgramTimeline {
+  readonly frames: number;
+  private readonly ch: number;
+  private readonly scratch: Map<string, Float32Array>;
+  private readonly now: () => number;
+  private t0 = 0;
+  private wall0 = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private draining: string | null = null;
+  private fade: { from: string; fader: Fader } | null = null;
+  private readonly silence: Float32Array;
+  pos = 0;
+  running = false;
+  lateFrames = 0;
+
+  constructor(private readonly opts: ProgramOptions) {
+    this.ch = opts.format.channels;
+    this.frames = Math.round((opts.format.sampleRate * opts.frameMs) / 1000);
+    this.scratch = new Map(opts.inputs.map((s) => [s.id, new Float32Array(this.frames * this.ch)]));
+    this.silence = new Float32Array(this.frames * this.ch);
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.t0 = this.now();
+    this.wall0 = (this.opts.wallNow ?? Date.now)();
+    this.timer = setInterval(() => this.tick(), Math.max(5, Math.floor(this.opts.frameMs / 2)));
+  }
+
+  wallMsOf(pos: number): number {
+    return this.wall0 + (pos / this.opts.format.sampleRate) * 1000;
+  }
+
+  /** Produces every frame that is due; public so tests can drive a synthetic clock. */
+  tick(): void {
+    const nowMs = this.now();
+    const due = Math.floor(((nowMs - this.t0) / 1000) * this.opts.format.sampleRate);
+    let n = 0;
+    while (this.pos + this.frames <= due) {
+      this.produce(nowMs);
+      if (++n > 1) this.lateFrames++;
+      if (n > 50) {
+        // The process was frozen for seconds: skip ahead rather than burst minutes of audio.
+        const skipped = Math.floor((due - this.pos) / this.frames) * this.frames;
+        this.opts.log.warn(
+          { skippedMs: Math.round((skipped / this.opts.format.sampleRate) * 1000) },
+          "program clock fell behind; skipping",
+        );
+        this.t0 += (skipped / this.opts.format.sampleRate) * 1000;
+        break;
+      }
+    }
+  }
+
+  private produce(nowMs: number): void {
+    const obs: InputObservation[] = [];
+    for (const src of this.opts.inputs) {
+      const buf = this.scratch.get(src.id)!;
+      const delivered = src.read(buf, this.frames, nowMs);
+      if (delivered < this.frames) buf.fill(0, delivered * this.ch);
+      obs.push({
+        id: src.id,
+        hasAudio: delivered === this.frames && src.arriving(nowMs),
+        pcm: buf,
+        delivered,
+      });
+    }
+    const ev = this.opts.driver.update(obs, nowMs);
+    if (ev) this.onSwitch(ev, obs);
+    const out = this.compose(obs);
+    this.opts.history.append(out, this.pos);
+    this.opts.onFrame(out, this.pos);
+    this.pos += this.frames;
+  }
+
+  private onSwitch(ev: SwitchEvent, obs: InputObservation[]): void {
+    this.fade = null;
+    this.draining = null;
+    if (ev.from !== null && ev.transition === "crossfade" && ev.to !== null) {
+      this.fade = { from: ev.from, fader: this.opts.makeFader() };
+    } else if (ev.from !== null && ev.reason === "failover") {
+      // Play the lost input's buffered audio to its end, then cut.
+      const from = obs.find((o) => o.id === ev.from);
+      if (from && from.delivered > 0) this.draining = ev.from;
+    }
+    this.opts.onSwitch(ev);
+  }
+
+  private compose(obs: InputObservation[]): Float32Array {
+    const out = new Float32Array(this.frames * this.ch);
+    const byId = (id: string | null) => (id === null ? undefined : obs.find((o) => o.id === id));
+    const active = byId(this.opts.driver.active);
+    if (this.fade && active) {
+      const from = byId(this.fade.from);
+      if (!this.fade.fader.mix(from?.pcm ?? this.silence, active.pcm, out, this.ch)) this.fade = null;
+      return out;
+    }
+    let filled = 0;
+    const drain = byId(this.draining);
+    if (drain) {
+      filled = drain.delivered;
+      out.set(drain.pcm.subarray(0, filled * this.ch));
+      if (filled < this.frames) this.draining = null;
+    }
+    // Fill the rest from the active input; if it runs dry mid-frame, splice in the next usable one.
+    const order = active ? [active.id, ...this.opts.driver.usable().filter((id) => id !== active.id)] : [];
+    for (const id of order) {
+      if (filled >= this.frames) break;
+      const o = byId(id);
+      if (!o || o.delivered <= filled) continue;
+      out.set(o.pcm.subarray(filled * this.ch, o.delivered * this.ch), filled * this.ch);
+      filled = o.delivered;
+    }
+    return out;
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,103 @@
+import type { Logger } from "pino";
+import type { SrtOptions } from "../config/schema.js";
+import { Decoder } from "../decode/decoder.js";
+import { InputBuffer } from "../engine/input-buffer.js";
+import type { AudioFormat } from "../stages.js";
+import type { ChannelInput, InputLinkStatus } from "./channel-input.js";
+import { SrtInput } from "./srt/srt-input.js";
+
+/** Bytes flowing for this long without a single decoded sample: the sender's data is not audio. */
+const UNDECODABLE_MS = 3000;
+
+/**
+ * An SRT input: libsrt socket → ffmpeg decoder (fresh one per connection) → input
+ * buffer on the program clock.
+ */
+export class SrtChannelInput implements ChannelInput {
+  readonly kind = "srt";
+  readonly source: InputBuffer;
+  private readonly srt: SrtInput;
+  private readonly decoder: Decoder;
+  private readonly undecodable = { count: 0, flagged: false, lastPcmMs: 0 };
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly autofallback: boolean,
+    opts: SrtOptions,
+    format: AudioFormat,
+    bufferMs: number,
+    starvationMs: number,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {
+    this.source = new InputBuffer({ id, ...format, targetMs: bufferMs, starvationMs });
+    this.decoder = new Decoder({
+      name: `decoder:${id}`,
+      source: { kind: "stdin" },
+      format,
+      log,
+      onPcm: (pcm) => {
+        this.undecodable.lastPcmMs = this.now();
+        this.undecodable.flagged = false;
+        this.source.write(pcm, this.now());
+      },
+    });
+    this.srt = new SrtInput({
+      id,
+      srt: opts,
+      starvationMs,
+      log,
+      onData: (chunk) => this.decoder.write(chunk),
+    });
+    this.srt.on("connected", ({ peer }) => {
+      // A new sender: fresh decoder and an empty buffer, so nothing of the old stream leaks in.
+      this.source.reset();
+      this.undecodable.lastPcmMs = this.now();
+      this.undecodable.flagged = false;
+      this.decoder.renew(`new connection from ${peer}`);
+    });
+  }
+
+  start(): void {
+    this.decoder.start();
+    this.srt.start();
+    this.timer = setInterval(() => this.checkDecodable(), 500);
+  }
+
+  private checkDecodable(): void {
+    const u = this.undecodable;
+    if (this.srt.status().state !== "connected" || u.flagged) return;
+    if (this.decoder.pendingBytes > 0 && this.now() - u.lastPcmMs > UNDECODABLE_MS) {
+      u.flagged = true;
+      u.count++;
+      this.log.error(
+        { input: this.id, bytes: this.decoder.pendingBytes, decoderError: this.decoder.lastError },
+        "input carries data that does not decode as audio",
+      );
+    }
+  }
+
+  link(): InputLinkStatus {
+    const s = this.srt.status();
+    const rejected = { ...s.rejected };
+    if (this.undecodable.count > 0)
+      rejected.undecodable = (rejected.undecodable ?? 0) + this.undecodable.count;
+    return {
+      state: s.state,
+      peer: s.peer,
+      receivedBytes: s.receivedBytes,
+      connections: s.connections,
+      rejected,
+      srt: s.srt,
+      decoderRestarts: this.decoder.restarts,
+      lastError: this.decoder.lastError,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all([this.srt.close(), this.decoder.close()]);
+  }
+}

@@ -1,0 +1,201 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics, type CounterConfiguration } from "prom-client";
+import type { ChannelView } from "../status.js";
+
+/**
+ * Prometheus metrics of SPEC §7, pulled: every metric reads channel state in collect().
+ * Counters mirror monotonic totals kept by the components, so they are set with
+ * `inc(delta)` from the last value seen.
+ */
+export function createMetrics(view: ChannelView): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ channel: view.channel });
+  collectDefaultMetrics({ register: registry });
+  // promtool rejects gauges whose names end in _total.
+  for (const name of [
+    "nodejs_active_handles_total",
+    "nodejs_active_requests_total",
+    "nodejs_active_resources_total",
+  ]) {
+    registry.removeSingleMetric(name);
+  }
+  const status = () => view.status();
+  let snap: ReturnType<typeof status> | null = null;
+  let snapAt = 0;
+  // One status snapshot per scrape, shared by every collect().
+  const s = () => {
+    const now = performance.now();
+    if (!snap || now - snapAt > 200) {
+      snap = status();
+      snapAt = now;
+    }
+    return snap;
+  };
+
+  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        collect(this);
+      },
+    });
+
+  /** A counter that follows a monotonic total read from state. */
+  const mirror = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: () => [Record<string, string>, number][],
+  ) => {
+    const last = new Map<string, number>();
+    const cfg: CounterConfiguration<string> = {
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        for (const [labels, total] of read()) {
+          const key = JSON.stringify(labels);
+          const prev = last.get(key) ?? 0;
+          if (total > prev) this.inc(labels, total - prev);
+          else if (!last.has(key)) this.inc(labels, 0);
+          last.set(key, Math.max(prev, total));
+        }
+      },
+    };
+    return new Counter(cfg);
+  };
+
+  const perInput = <T>(f: (i: ReturnType<typeof status>["inputs"][number]) => T) =>
+    s().inputs.map((i) => [i, f(i)] as const);
+  const b = (x: boolean) => (x ? 1 : 0);
+
+  gauge("antenne_input_up", "1 when the input is connected and receiving", ["input"], (g) =>
+    perInput((i) => i.state === "connected").forEach(([i, v]) => g.set({ input: i.id }, b(v))),
+  );
+  gauge("antenne_input_available", "1 when the input can go on air", ["input"], (g) =>
+    perInput((i) => i.available).forEach(([i, v]) => g.set({ input: i.id }, b(v))),
+  );
+  gauge(
+    "antenne_input_blank",
+    "1 while the input is blank (below the silence threshold too long)",
+    ["input"],
+    (g) => perInput((i) => i.blank).forEach(([i, v]) => g.set({ input: i.id }, b(v))),
+  );
+  gauge("antenne_input_level_dbfs", "Input level of the last program frame, dBFS", ["input", "stat"], (g) =>
+    s().inputs.forEach((i) => {
+      g.set({ input: i.id, stat: "rms" }, i.levelDb.rms);
+      g.set({ input: i.id, stat: "peak" }, i.levelDb.peak);
+    }),
+  );
+  gauge("antenne_input_loudness_lufs", "EBU R128 loudness of the input, LUFS", ["input", "window"], (g) =>
+    s().inputs.forEach((i) => {
+      if (i.lufsMomentary !== null) g.set({ input: i.id, window: "momentary" }, i.lufsMomentary);
+      if (i.lufsShortTerm !== null) g.set({ input: i.id, window: "short_term" }, i.lufsShortTerm);
+    }),
+  );
+  gauge("antenne_input_buffer_seconds", "Audio held in the input buffer", ["input"], (g) =>
+    s().inputs.forEach((i) => g.set({ input: i.id }, i.bufferMs / 1000)),
+  );
+  gauge(
+    "antenne_input_drift_ppm",
+    "Sender clock offset compensated (positive: sender fast)",
+    ["input"],
+    (g) => s().inputs.forEach((i) => g.set({ input: i.id }, i.driftPpm)),
+  );
+  mirror("antenne_input_received_bytes_total", "Bytes received on the input", ["input"], () =>
+    s().inputs.map((i) => [{ input: i.id }, i.receivedBytes]),
+  );
+  mirror("antenne_input_connections_total", "Connections accepted or made by the input", ["input"], () =>
+    s().inputs.map((i) => [{ input: i.id }, i.connections]),
+  );
+  mirror(
+    "antenne_input_rejected_total",
+    "Connections or data rejected by the input",
+    ["input", "reason"],
+    () =>
+      s().inputs.flatMap((i) =>
+        ["passphrase", "busy", "streamid", "undecodable", ...Object.keys(i.rejected)]
+          .filter((r, k, a) => a.indexOf(r) === k)
+          .map((r) => [{ input: i.id, reason: r }, i.rejected[r] ?? 0] as [Record<string, string>, number]),
+      ),
+  );
+  mirror("antenne_input_unavailable_seconds_total", "Time the input was not available", ["input"], () =>
+    s().inputs.map((i) => [{ input: i.id }, i.unavailableSec]),
+  );
+
+  const srtInputs = () => s().inputs.filter((i) => i.kind === "srt");
+  gauge("antenne_srt_rtt_seconds", "SRT round-trip time", ["input"], (g) =>
+    srtInputs().forEach((i) => g.set({ input: i.id }, (i.srt?.rttMs ?? 0) / 1000)),
+  );
+  gauge("antenne_srt_receive_buffer_seconds", "SRT receive buffer", ["input"], (g) =>
+    srtInputs().forEach((i) => g.set({ input: i.id }, (i.srt?.receiveBufferMs ?? 0) / 1000)),
+  );
+  gauge("antenne_srt_receive_rate_bits_per_second", "SRT receive rate", ["input"], (g) =>
+    srtInputs().forEach((i) => g.set({ input: i.id }, (i.srt?.receiveRateKbps ?? 0) * 1000)),
+  );
+  const srtCounter = (
+    name: string,
+    help: string,
+    key: "packetsReceived" | "packetsLost" | "packetsDropped" | "packetsRetransmitted",
+  ) => mirror(name, help, ["input"], () => srtInputs().map((i) => [{ input: i.id }, i.srt?.[key] ?? 0]));
+  srtCounter("antenne_srt_packets_received_total", "SRT packets received", "packetsReceived");
+  srtCounter("antenne_srt_packets_lost_total", "SRT packets lost", "packetsLost");
+  srtCounter("antenne_srt_packets_dropped_total", "SRT packets dropped (too late)", "packetsDropped");
+  srtCounter("antenne_srt_packets_retransmitted_total", "SRT packets retransmitted", "packetsRetransmitted");
+
+  gauge("antenne_active_input", "1 for the input on air", ["input"], (g) =>
+    s().inputs.forEach((i) => g.set({ input: i.id }, b(s().active === i.id))),
+  );
+  gauge("antenne_preferred_input", "1 for the preferred input", ["input"], (g) =>
+    s().inputs.forEach((i) => g.set({ input: i.id }, b(s().preferred === i.id))),
+  );
+  mirror("antenne_switches_total", "Program switches", ["from", "to", "reason"], () =>
+    view.counters().switches.map((w) => [{ from: w.from, to: w.to, reason: w.reason }, w.count]),
+  );
+  gauge("antenne_program_blank", "1 while the program is blank", [], (g) => g.set(b(s().program.blank)));
+  gauge("antenne_program_loudness_lufs", "EBU R128 loudness of the program, LUFS", ["window"], (g) => {
+    const p = s().program;
+    if (p.lufsMomentary !== null) g.set({ window: "momentary" }, p.lufsMomentary);
+    if (p.lufsShortTerm !== null) g.set({ window: "short_term" }, p.lufsShortTerm);
+  });
+
+  gauge("antenne_output_up", "1 while the output delivers", ["output"], (g) =>
+    view.counters().outputs.forEach((o) => g.set({ output: o.id }, b(o.up))),
+  );
+  mirror("antenne_output_restarts_total", "Output reconnects/restarts", ["output"], () =>
+    view.counters().outputs.map((o) => [{ output: o.id }, o.restarts]),
+  );
+  mirror("antenne_output_sent_bytes_total", "Bytes delivered by the output", ["output"], () =>
+    view.counters().outputs.map((o) => [{ output: o.id }, o.sentBytes]),
+  );
+  mirror("antenne_encoder_restarts_total", "Encoder restarts", ["profile"], () =>
+    s().profiles.map((p) => [{ profile: p.profile }, p.encoderRestarts]),
+  );
+  mirror("antenne_hls_segments_total", "HLS segments written", ["profile"], () =>
+    s()
+      .profiles.filter((p) => p.lastSegmentWallMs !== null || p.hlsSegments >= 0)
+      .map((p) => [{ profile: p.profile }, p.hlsSegments]),
+  );
+  gauge(
+    "antenne_hls_last_segment_timestamp_seconds",
+    "Wall-clock time of the last HLS segment",
+    ["profile"],
+    (g) =>
+      s().profiles.forEach((p) => {
+        if (p.lastSegmentWallMs !== null) g.set({ profile: p.profile }, p.lastSegmentWallMs / 1000);
+      }),
+  );
+  mirror("antenne_hls_push_total", "HLS push requests by HTTP status code", ["code"], () =>
+    Object.entries(view.counters().hlsPush).map(([code, n]) => [{ code }, n]),
+  );
+  gauge("antenne_icecast_listeners", "Listeners reported by the Icecast server", ["output"], (g) =>
+    view.counters().outputs.forEach((o) => {
+      if (o.listeners !== null) g.set({ output: o.id }, o.listeners);
+    }),
+  );
+  return registry;
+}

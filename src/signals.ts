@@ -1,0 +1,22 @@
+/** Resolves with the exit code once SIGTERM/SIGINT stopped everything (≤ 5 s, then forced). */
+export function waitForSignal(
+  log: { info: (o: object, m: string) => void },
+  close: () => Promise<void>,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, "stopping");
+      const force = setTimeout(() => resolve(1), 5000);
+      force.unref();
+      close().then(
+        () => {
+          clearTimeout(force);
+          resolve(0);
+        },
+        () => resolve(1),
+      );
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+}

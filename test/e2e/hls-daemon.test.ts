@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Daemon } from "../../src/daemon.js";
+import { decodeMono, dominant } from "../helpers/audio.js";
+import { startTestDaemon, tempDir } from "../helpers/channel.js";
+import { parseMaster, parseMedia, type MediaPlaylist } from "../helpers/m3u8.js";
+import { run, until } from "../helpers/proc.js";
+
+const PROFILES = ["lofi", "midfi", "hifi"];
+const yaml = (port: number) => `
+channel: tone
+audio: { sampleRate: 48000, channels: 2 }
+inputs:
+  - id: tone
+    tone: { frequencyHz: 1000, amplitudeDb: -12 }
+switcher: { statePath: ./state.json, silence: { minNoiseSec: 0.2 } }
+profiles:
+  lofi: { codec: aac, bitrate: 32k }
+  midfi: { codec: aac, bitrate: 96k }
+  hifi: { codec: aac, bitrate: 192k }
+outputs:
+  hls: { dir: ./hls, segmentSec: 2, windowSegments: 8, profiles: [lofi, midfi, hifi] }
+api: { listen: "127.0.0.1:${port}" }
+`;
+
+describe("HLS from a running daemon", { timeout: 180_000 }, () => {
+  const dir = tempDir();
+  const hlsDir = join(dir, "hls");
+  let d: Daemon;
+  const media = (p: string): MediaPlaylist =>
+    parseMedia(readFileSync(join(hlsDir, `tone_${p}.m3u8`), "utf8"));
+  const segmentsOf = (p: string) =>
+    existsSync(join(hlsDir, `tone_${p}.m3u8`)) ? media(p).segments.length : 0;
+
+  before(async () => {
+    d = await startTestDaemon(yaml, dir);
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  test("readyz is 503 before the first segments, 200 once every variant has one", async () => {
+    const early = await fetch(`${d.url}/readyz`);
+    assert.equal(early.status, 503);
+    assert.match(((await early.json()) as { message: string }).message, /no HLS segment yet|old/);
+    await until(() => PROFILES.every((p) => segmentsOf(p) >= 1), 10_000, "first segments");
+    const ready = await fetch(`${d.url}/readyz`);
+    assert.equal(ready.status, 200);
+  });
+
+  test("playlists obey RFC 8216 and variants are aligned", async () => {
+    await until(() => PROFILES.every((p) => segmentsOf(p) >= 4), 20_000, "4 segments per variant");
+    const master = parseMaster(readFileSync(join(hlsDir, "tone.m3u8"), "utf8"));
+    assert.ok(master.independent);
+    assert.deepEqual(
+      master.variants.map((v) => v.uri),
+      PROFILES.map((p) => `tone_${p}.m3u8`),
+    );
+    for (const v of master.variants) {
+      assert.equal(v.codecs, "mp4a.40.2");
+      assert.ok(v.bandwidth >= v.averageBandwidth && v.averageBandwidth > 0);
+    }
+    const lists = PROFILES.map(media);
+    for (const pl of lists) {
+      assert.ok(pl.targetDuration >= 2);
+      for (const s of pl.segments) {
+        assert.ok(Math.round(s.duration) <= pl.targetDuration, `EXTINF ${s.duration} > ${pl.targetDuration}`);
+        assert.ok(s.pdtMs !== null, "PDT on every segment");
+        assert.match(s.uri, new RegExp(`^tone_aac_[a-z]+_2_${s.seq}_\\d{10}\\.ts$`));
+        assert.equal(
+          Number(s.uri.split("_")[5]!.slice(0, 10)),
+          Math.floor(s.pdtMs! / 1000),
+          "unixTime in the name is the PDT second",
+        );
+        assert.ok(existsSync(join(hlsDir, s.uri)), "listed segment is on disk");
+      }
+      for (let i = 1; i < pl.segments.length; i++) {
+        const [a, b] = [pl.segments[i - 1]!, pl.segments[i]!];
+        assert.ok(b.pdtMs! > a.pdtMs!, "PDT increases");
+        assert.ok(
+          Math.abs(b.pdtMs! - a.pdtMs! - a.duration * 1000) < 2,
+          "PDT advances by the segment duration",
+        );
+      }
+    }
+    // Same sequence = same sample span: identical durations and PDT in every variant.
+    const [ref, ...others] = lists;
+    for (const s of ref!.segments) {
+      for (const o of others) {
+        const t = o.segments.find((x) => x.seq === s.seq);
+        if (!t) continue;
+        assert.equal(t.duration, s.duration, `seq ${s.seq} duration`);
+        assert.equal(t.pdtMs, s.pdtMs, `seq ${s.seq} PDT`);
+      }
+    }
+    assert.equal(readdirSync(hlsDir).filter((f) => f.endsWith(".tmp")).length, 0, "no temp files left");
+  });
+
+  test("ffmpeg as an HLS client reads 10 s from the served URL and hears the tone", async () => {
+    await until(() => PROFILES.every((p) => segmentsOf(p) >= 6), 20_000, "6 segments per variant");
+    const res = await fetch(`${d.url}/hls/tone.m3u8`);
+    assert.equal(res.headers.get("content-type"), "application/vnd.apple.mpegurl");
+    assert.equal(res.headers.get("access-control-allow-origin"), "*");
+    assert.match(res.headers.get("cache-control") ?? "", /max-age=1\b/);
+    const seg = media("midfi").segments[0]!;
+    const segRes = await fetch(`${d.url}/hls/${seg.uri}`);
+    assert.equal(segRes.headers.get("content-type"), "video/mp2t");
+    assert.match(segRes.headers.get("cache-control") ?? "", /max-age=\d{4,}/);
+    const pcm = await decodeMono(`${d.url}/hls/tone_midfi.m3u8`, {
+      seconds: 10,
+      timeoutMs: 40_000,
+      extra: ["-live_start_index", "0"],
+    });
+    assert.ok(pcm.length >= 48000 * 9.5, `decoded ${pcm.length / 48000} s`);
+    const tone = dominant(pcm.subarray(48000, 48000 * 9), [440, 660, 1000, 2000], 48000);
+    assert.equal(tone.freq, 1000);
+    assert.ok(tone.share > 0.8, `tone share ${tone.share}`);
+  });
+
+  test("promtool check metrics passes on /metrics", async () => {
+    const text = await (await fetch(`${d.url}/metrics`)).text();
+    assert.match(text, /antenne_hls_segments_total\{channel="tone",profile="midfi"\} [1-9]/);
+    assert.match(text, /antenne_input_available\{channel="tone",input="tone"\} 1/);
+    assert.match(text, /process_cpu_seconds_total/);
+    const r = await run("promtool", ["check", "metrics"], { timeoutMs: 20_000, input: text });
+    assert.equal(r.code, 0, r.stderr + r.stdout.toString());
+  });
+
+  test("kill -9 an encoder: it comes back, a discontinuity at the same sequence in every variant", async () => {
+    const enc = d.channel.encoders.get("midfi")!;
+    const pid = enc.pid!;
+    const before = media("midfi").segments.at(-1)!.seq;
+    process.kill(pid, "SIGKILL");
+    await until(() => enc.pid !== undefined && enc.pid !== pid, 1000, "encoder restarted within 1 s");
+    await until(
+      () => PROFILES.every((p) => media(p).segments.some((s) => s.discontinuity)),
+      15_000,
+      "discontinuity in every variant",
+    );
+    await until(
+      () => PROFILES.every((p) => media(p).segments.at(-1)!.seq >= before + 3),
+      15_000,
+      "sequence goes on",
+    );
+    const discSeqs = PROFILES.map((p) =>
+      media(p)
+        .segments.filter((s) => s.discontinuity)
+        .map((s) => s.seq),
+    );
+    assert.ok(discSeqs[0]!.length >= 1);
+    assert.deepEqual(discSeqs[1], discSeqs[0]);
+    assert.deepEqual(discSeqs[2], discSeqs[0]);
+    for (const p of PROFILES) {
+      const seqs = media(p).segments.map((s) => s.seq);
+      seqs.forEach((s, i) => i === 0 || assert.equal(s, seqs[i - 1]! + 1, "no hole in the sequence"));
+    }
+    const status = (await (await fetch(`${d.url}/api/v1/status`)).json()) as {
+      profiles: { profile: string; encoderRestarts: number }[];
+    };
+    assert.equal(status.profiles.find((p) => p.profile === "midfi")?.encoderRestarts, 1);
+  });
+
+  test("a restarted daemon continues the media sequence after a discontinuity", async () => {
+    const last = media("hifi").segments.at(-1)!.seq;
+    await d.close();
+    d = await startTestDaemon(yaml, dir);
+    await until(() => media("hifi").segments.at(-1)!.seq > last, 15_000, "a new segment after restart");
+    const pl = media("hifi");
+    const first = pl.segments.find((s) => s.seq === last + 1);
+    assert.ok(first, `sequence continues at ${last + 1}: ${pl.segments.map((s) => s.seq).join(",")}`);
+    assert.ok(first.discontinuity, "discontinuity before the first segment of the new run");
+    assert.ok(
+      pl.segments.some((s) => s.seq === last),
+      "previous run's segments still listed",
+    );
+  });
+});
