@@ -1,0 +1,173 @@
+/**
+ * Icecast's admin interface for one mount: listener counts polled from /admin/stats and
+ * now-playing updates through /admin/metadata. Failures are logged, never thrown.
+ */
+import { request as httpRequest } from "node:http";
+import type { Closable, Logger } from "../../stages.js";
+import { redactUrl } from "./request.js";
+import { parseIcecastStats, type IcecastMountStats } from "./stats.js";
+
+export interface NowPlaying {
+  title?: string | undefined;
+  artist?: string | undefined;
+}
+
+export interface IcecastAdminOptions {
+  /** Our mount, "/fip-hifi.aac". */
+  mount: string;
+  /** The source URL: its credentials update metadata when there is no admin URL. */
+  sourceUrl: string;
+  /** "http://admin:pass@host:port": enables listener polling. */
+  adminUrl: string | null;
+  log: Logger;
+  pollIntervalMs?: number;
+  requestTimeoutMs?: number;
+}
+
+/** "artist - title", or whichever of the two is set. */
+export function songOf(meta: NowPlaying): string {
+  const artist = meta.artist?.trim() ?? "";
+  const title = meta.title?.trim() ?? "";
+  return artist && title ? `${artist} - ${title}` : artist || title;
+}
+
+/** The metadata request path; `song` is percent-encoded UTF-8 and the charset says so. */
+export function metadataPath(mount: string, song: string): string {
+  const q = new URLSearchParams({ mount, mode: "updinfo", song, charset: "UTF-8" });
+  return `/admin/metadata?${q.toString().replace(/\+/g, "%20")}`;
+}
+
+interface Endpoint {
+  protocol: string;
+  host: string;
+  port: number;
+  auth: string;
+}
+
+function endpointOf(url: string, defaultUser: string): Endpoint {
+  const u = new URL(url);
+  const user = u.username ? decodeURIComponent(u.username) : defaultUser;
+  return {
+    protocol: u.protocol,
+    host: u.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: u.port ? Number(u.port) : 8000,
+    auth: `${user}:${decodeURIComponent(u.password)}`,
+  };
+}
+
+const MAX_BODY = 1 << 20;
+
+function get(ep: Endpoint, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    if (ep.protocol !== "http:") {
+      reject(new Error(`unsupported scheme ${ep.protocol}`));
+      return;
+    }
+    const req = httpRequest(
+      { host: ep.host, port: ep.port, path, method: "GET", auth: ep.auth, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size <= MAX_BODY) chunks.push(c);
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+export class IcecastAdmin implements Closable {
+  /** Listeners on our mount at the last successful poll; null when unknown. */
+  listeners: number | null = null;
+  lastStats: IcecastMountStats | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private polling = false;
+  private readonly admin: Endpoint | null;
+  private readonly meta: Endpoint;
+  private lastPollError: string | null = null;
+
+  constructor(private readonly opts: IcecastAdminOptions) {
+    this.admin = opts.adminUrl ? endpointOf(opts.adminUrl, "admin") : null;
+    this.meta = this.admin ?? endpointOf(opts.sourceUrl, "source");
+  }
+
+  /** Starts polling listener counts (only with an admin URL). */
+  start(): void {
+    if (this.closed || this.timer || !this.admin) return;
+    void this.pollOnce();
+    this.timer = setInterval(() => void this.pollOnce(), this.opts.pollIntervalMs ?? 10_000);
+    this.timer.unref();
+  }
+
+  /** One poll of /admin/stats; resolves to our mount's stats, or null. Never rejects. */
+  async pollOnce(): Promise<IcecastMountStats | null> {
+    if (!this.admin || this.polling || this.closed) return this.lastStats;
+    this.polling = true;
+    try {
+      const r = await get(this.admin, "/admin/stats", this.opts.requestTimeoutMs ?? 5000);
+      if (r.status !== 200)
+        throw new Error(`HTTP ${r.status}${r.status === 401 ? " (bad admin credentials)" : ""}`);
+      const mine = parseIcecastStats(r.body).get(this.opts.mount) ?? null;
+      this.lastStats = mine;
+      // No source on the mount means nobody listens to it (its listeners moved or left).
+      this.listeners = mine ? (mine.listeners ?? 0) : 0;
+      this.lastPollError = null;
+      return mine;
+    } catch (err) {
+      const msg = (err as Error).message;
+      this.listeners = null;
+      // One line per distinct failure, not one every poll.
+      if (msg !== this.lastPollError) {
+        this.opts.log.warn(
+          { url: redactUrl(this.opts.adminUrl ?? ""), err: msg },
+          "icecast stats poll failed",
+        );
+      }
+      this.lastPollError = msg;
+      return null;
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Sends now-playing info for our mount; resolves true when the server took it. Never rejects. */
+  async updateMetadata(meta: NowPlaying): Promise<boolean> {
+    const song = songOf(meta);
+    if (this.closed) return false;
+    try {
+      const r = await get(this.meta, metadataPath(this.opts.mount, song), this.opts.requestTimeoutMs ?? 5000);
+      if (r.status !== 200) {
+        const text = r.body
+          .replace(/<[^>]*>/g, " ")
+          .replace(/\s+/g, " ")
+          .trim()
+          .slice(0, 200);
+        throw new Error(`HTTP ${r.status}${text ? `: ${text}` : ""}`);
+      }
+      this.opts.log.debug({ mount: this.opts.mount, song }, "icecast metadata updated");
+      return true;
+    } catch (err) {
+      this.opts.log.warn(
+        { mount: this.opts.mount, song, err: (err as Error).message },
+        "icecast metadata update failed",
+      );
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,392 @@
+/**
+ * One Icecast source connection: an HTTP PUT (or legacy SOURCE) over a raw TCP socket, fed
+ * with the encoded frames of one profile in real time. It never buffers without bound and
+ * never throws into the program: a slow or absent server costs dropped frames and reconnects.
+ */
+import { connect as netConnect, type Socket } from "node:net";
+import type { IcecastConfig } from "../../config/load.js";
+import type { Closable, EncodedFrame, EncodedStream, Logger, OutputStatus } from "../../stages.js";
+import { TypedEmitter } from "../../util/events.js";
+import { IcecastAdmin, type NowPlaying } from "./admin.js";
+import { Backoff, type BackoffOptions } from "./backoff.js";
+import {
+  buildSourceRequest,
+  describeRefusal,
+  parseResponseHead,
+  parseSourceUrl,
+  redactUrl,
+  type SourceTarget,
+} from "./request.js";
+
+export type OutputState = OutputStatus["state"];
+
+export interface IcecastOutputEvents {
+  state: (e: { id: string; state: OutputState }) => void;
+}
+
+export interface IcecastOutputStatus extends OutputStatus {
+  /** Audio bytes handed to the socket since start (monotonic). */
+  sentBytes: number;
+  /** Frames dropped because the server did not keep up (monotonic). */
+  droppedFrames: number;
+  /** Listeners on the mount from the admin stats; null without admin access or when unknown. */
+  listeners: number | null;
+}
+
+export interface IcecastOutputOptions {
+  config: IcecastConfig;
+  stream: EncodedStream;
+  log: Logger;
+  /** Monotonic milliseconds. */
+  now?: () => number;
+  backoff?: BackoffOptions;
+  /** A connection that streamed this long resets the backoff to its first step. */
+  backoffResetAfterMs?: number;
+  /** Connect + server answer must complete within this. */
+  handshakeTimeoutMs?: number;
+  /** Audio the socket may hold before frames are dropped, in seconds at the nominal bitrate. */
+  maxQueueSec?: number;
+  /** Dropping frames without a break this long means the server stopped reading: reconnect. */
+  stallTimeoutMs?: number;
+  adminPollIntervalMs?: number;
+  /** Sent as `ice-url`. */
+  homepage?: string;
+}
+
+interface Connection {
+  socket: Socket;
+  phase: "handshake" | "streaming";
+  /** Unparsed bytes from the server. */
+  buf: Buffer;
+  since: number;
+  timer: NodeJS.Timeout | null;
+  refusal: { status: number; reason: string; contentLength: number } | null;
+}
+
+const MAX_HEAD = 16 * 1024;
+
+export class IcecastOutput implements Closable {
+  readonly id: string;
+  private readonly events: TypedEmitter<IcecastOutputEvents>;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly target: SourceTarget;
+  private readonly requestHead: Buffer;
+  private readonly backoff: Backoff;
+  private readonly admin: IcecastAdmin;
+  private readonly maxQueueBytes: number;
+  private state: OutputState = "starting";
+  private restarts = 0;
+  private lastError: string | null = null;
+  private sentBytes = 0;
+  private droppedFrames = 0;
+  private lastPos = -Infinity;
+  private conn: Connection | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private metaTimer: NodeJS.Timeout | null = null;
+  private congestedSince: number | null = null;
+  private congestedDrops = 0;
+  private nowPlaying: NowPlaying | null = null;
+  private started = false;
+  private closing: Promise<void> | null = null;
+  private readonly onFrame = (f: EncodedFrame): void => this.handleFrame(f);
+
+  constructor(private readonly opts: IcecastOutputOptions) {
+    const { config, stream } = opts;
+    this.id = config.id;
+    this.log = opts.log.child({ output: config.id });
+    this.events = new TypedEmitter<IcecastOutputEvents>(this.log);
+    this.now = opts.now ?? (() => performance.now());
+    this.target = parseSourceUrl(config.url);
+    this.requestHead = Buffer.from(
+      buildSourceRequest({
+        target: this.target,
+        method: config.method,
+        codec: stream.codec,
+        bitrate: stream.bitrate,
+        format: stream.format,
+        name: config.name,
+        description: config.description,
+        genre: config.genre,
+        homepage: opts.homepage,
+        public: config.public,
+      }),
+      "utf8",
+    );
+    this.backoff = new Backoff(opts.backoff);
+    this.maxQueueBytes = Math.max(16 * 1024, Math.round(((opts.maxQueueSec ?? 2) * stream.bitrate) / 8));
+    this.admin = new IcecastAdmin({
+      mount: config.mount,
+      sourceUrl: config.url,
+      adminUrl: config.admin,
+      log: this.log,
+      pollIntervalMs: opts.adminPollIntervalMs,
+    });
+  }
+
+  on<K extends keyof IcecastOutputEvents>(event: K, fn: IcecastOutputEvents[K]): void {
+    this.events.on(event, fn);
+  }
+
+  off<K extends keyof IcecastOutputEvents>(event: K, fn: IcecastOutputEvents[K]): void {
+    this.events.off(event, fn);
+  }
+
+  start(): void {
+    if (this.started || this.closing) return;
+    this.started = true;
+    this.log.info(
+      {
+        url: redactUrl(this.opts.config.url),
+        method: this.opts.config.method,
+        profile: this.opts.stream.profile,
+      },
+      "icecast output starting",
+    );
+    this.opts.stream.on("frame", this.onFrame);
+    this.admin.start();
+    this.connect();
+  }
+
+  status(): IcecastOutputStatus {
+    return {
+      id: this.id,
+      kind: "icecast",
+      state: this.state,
+      restarts: this.restarts,
+      lastError: this.lastError,
+      sentBytes: this.sentBytes,
+      droppedFrames: this.droppedFrames,
+      listeners: this.admin.listeners,
+    };
+  }
+
+  /**
+   * Now-playing info for the mount. Remembered and sent again after every reconnect (the
+   * server forgets it with the source). Resolves false when the server did not take it now.
+   */
+  async updateMetadata(meta: NowPlaying): Promise<boolean> {
+    this.nowPlaying = { title: meta.title, artist: meta.artist };
+    if (this.closing || this.conn?.phase !== "streaming") return false;
+    return this.admin.updateMetadata(this.nowPlaying);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.opts.stream.off("frame", this.onFrame);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.metaTimer) clearTimeout(this.metaTimer);
+    this.retryTimer = this.metaTimer = null;
+    await this.admin.close();
+    const c = this.conn;
+    this.conn = null;
+    if (c) {
+      if (c.timer) clearTimeout(c.timer);
+      const socket = c.socket;
+      if (c.phase === "streaming" && !socket.destroyed) {
+        // A clean FIN lets the server end the source at once; a dead peer gets 1 s.
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => socket.destroy(), 1000);
+          socket.once("close", () => {
+            clearTimeout(t);
+            resolve();
+          });
+          socket.end();
+        });
+      } else {
+        socket.destroy();
+      }
+    }
+    this.setState("stopped");
+    this.log.info({ sentBytes: this.sentBytes, restarts: this.restarts }, "icecast output stopped");
+  }
+
+  private setState(state: OutputState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.events.emit("state", { id: this.id, state });
+  }
+
+  private connect(): void {
+    this.retryTimer = null;
+    if (this.closing) return;
+    this.setState("connecting");
+    const socket = netConnect({ host: this.target.host, port: this.target.port });
+    const c: Connection = {
+      socket,
+      phase: "handshake",
+      buf: Buffer.alloc(0),
+      since: 0,
+      timer: null,
+      refusal: null,
+    };
+    this.conn = c;
+    const timeoutMs = this.opts.handshakeTimeoutMs ?? 5000;
+    c.timer = setTimeout(() => this.drop(c, `no answer from the server within ${timeoutMs} ms`), timeoutMs);
+    socket.setNoDelay(true);
+    socket.once("connect", () => {
+      if (this.conn !== c) return;
+      socket.setKeepAlive(true, 10_000);
+      this.setState("connected");
+      socket.write(this.requestHead);
+    });
+    socket.on("data", (d: Buffer) => this.onData(c, d));
+    socket.on("error", (err: NodeJS.ErrnoException) =>
+      this.drop(c, c.refusal ? this.refusalText(c) : socketError(err)),
+    );
+    socket.on("close", () => {
+      const why = c.refusal
+        ? this.refusalText(c)
+        : c.phase === "streaming"
+          ? "server closed the connection"
+          : "connection closed before the server accepted the source";
+      this.drop(c, why);
+    });
+  }
+
+  private onData(c: Connection, d: Buffer): void {
+    if (this.conn !== c) return;
+    c.buf = c.buf.length === 0 ? d : Buffer.concat([c.buf, d]);
+    if (c.refusal) {
+      if (c.buf.length >= c.refusal.contentLength) this.drop(c, this.refusalText(c));
+      return;
+    }
+    // Icecast 2.4 answers a PUT with 100 then 200, 2.5 with 100 only, SOURCE with 200.
+    for (;;) {
+      let head;
+      try {
+        head = parseResponseHead(c.buf);
+      } catch (err) {
+        if (c.phase === "streaming") c.buf = Buffer.alloc(0);
+        else this.drop(c, `unexpected answer: ${(err as Error).message}`);
+        return;
+      }
+      if (!head) {
+        if (c.buf.length > MAX_HEAD) {
+          if (c.phase === "streaming") c.buf = Buffer.alloc(0);
+          else this.drop(c, "unexpected answer: response head too long");
+        }
+        return;
+      }
+      c.buf = c.buf.subarray(head.length);
+      if (head.status >= 100 && head.status < 300) {
+        if (c.phase === "handshake") this.accepted(c);
+        continue;
+      }
+      const len = Number(head.headers["content-length"]);
+      c.refusal = {
+        status: head.status,
+        reason: head.reason,
+        contentLength: Number.isFinite(len) ? len : Infinity,
+      };
+      // The body says why (e.g. "Mountpoint in use"); wait briefly for it, then give up.
+      if (c.timer) clearTimeout(c.timer);
+      c.timer = setTimeout(() => this.drop(c, this.refusalText(c)), 500);
+      if (c.buf.length >= c.refusal.contentLength) this.drop(c, this.refusalText(c));
+      return;
+    }
+  }
+
+  private refusalText(c: Connection): string {
+    const r = c.refusal!;
+    return describeRefusal(r.status, r.reason, c.buf.subarray(0, 1024).toString("utf8"));
+  }
+
+  private accepted(c: Connection): void {
+    if (c.timer) clearTimeout(c.timer);
+    c.timer = null;
+    c.phase = "streaming";
+    c.since = this.now();
+    this.log.info({ mount: this.opts.config.mount, restarts: this.restarts }, "icecast source connected");
+    this.setState("running");
+    if (this.metaTimer) clearTimeout(this.metaTimer);
+    if (this.nowPlaying) {
+      // The mount exists once the server accepted us; give it a moment before the update.
+      this.metaTimer = setTimeout(() => {
+        this.metaTimer = null;
+        if (this.conn === c && this.nowPlaying) void this.admin.updateMetadata(this.nowPlaying);
+      }, 500);
+    }
+  }
+
+  /** Ends connection `c` (once) and schedules the next attempt. */
+  private drop(c: Connection, reason: string): void {
+    if (this.conn !== c) return;
+    this.conn = null;
+    if (c.timer) clearTimeout(c.timer);
+    c.socket.destroy();
+    if (this.closing) return;
+    this.endCongestion();
+    const upMs = c.phase === "streaming" ? this.now() - c.since : 0;
+    if (upMs >= (this.opts.backoffResetAfterMs ?? 30_000)) this.backoff.reset();
+    this.restarts++;
+    this.lastError = reason;
+    const delay = this.backoff.next();
+    this.log.warn(
+      { mount: this.opts.config.mount, reason, retryInMs: delay, upSec: Math.round(upMs / 1000) },
+      c.phase === "streaming" ? "icecast source disconnected" : "icecast source connection failed",
+    );
+    this.setState("backoff");
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private handleFrame(f: EncodedFrame): void {
+    // A restarted encoder replays audio already passed on: listeners must not hear it twice.
+    if (f.pos <= this.lastPos) return;
+    this.lastPos = f.pos;
+    const c = this.conn;
+    if (!c || c.phase !== "streaming" || !c.socket.writable) return;
+    if (c.socket.writableLength + f.data.length > this.maxQueueBytes) {
+      this.congested(c);
+      return;
+    }
+    this.endCongestion();
+    c.socket.write(f.data);
+    this.sentBytes += f.data.length;
+  }
+
+  private congested(c: Connection): void {
+    this.droppedFrames++;
+    this.congestedDrops++;
+    const t = this.now();
+    if (this.congestedSince === null) {
+      this.congestedSince = t;
+      this.log.warn(
+        { queuedBytes: c.socket.writableLength },
+        "icecast server not keeping up, dropping frames",
+      );
+    } else if (t - this.congestedSince >= (this.opts.stallTimeoutMs ?? 15_000)) {
+      this.drop(c, `server stopped reading for ${Math.round((t - this.congestedSince) / 1000)} s`);
+    }
+  }
+
+  private endCongestion(): void {
+    if (this.congestedSince === null) return;
+    this.log.info(
+      { droppedFrames: this.congestedDrops, sec: Math.round((this.now() - this.congestedSince) / 100) / 10 },
+      "icecast output caught up",
+    );
+    this.congestedSince = null;
+    this.congestedDrops = 0;
+  }
+}
+
+function socketError(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case "ECONNREFUSED":
+      return `connection refused (${err.message})`;
+    case "ECONNRESET":
+      return "connection reset by the server";
+    case "EPIPE":
+      return "server closed the connection";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `cannot resolve host (${err.message})`;
+    default:
+      return err.message;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Failure handling against a real icecast2: the server stops and comes back, a wrong
+ * password, a second source on a busy mount. The client never throws and never blocks the feed.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { IcecastConfig } from "../../src/config/load.js";
+import { silentLogger } from "../../src/log.js";
+import { IcecastOutput } from "../../src/output/icecast/source-client.js";
+import { parseIcecastStats } from "../../src/output/icecast/stats.js";
+import { FfmpegFeed } from "../helpers/icecast-feed.js";
+import { IcecastServer, sleep, waitFor } from "../helpers/icecast-server.js";
+
+let server: IcecastServer;
+let feed: FfmpegFeed;
+const outputs: IcecastOutput[] = [];
+
+function output(mount: string, over: Partial<IcecastConfig> = {}): IcecastOutput {
+  const out = new IcecastOutput({
+    config: {
+      id: mount,
+      url: server.sourceUrl(mount),
+      mount: `/${mount}`,
+      profile: "p",
+      public: false,
+      admin: null,
+      method: "PUT",
+      ...over,
+    },
+    stream: feed,
+    log: silentLogger(),
+  });
+  outputs.push(out);
+  return out;
+}
+
+async function mounts(): Promise<Map<string, unknown>> {
+  try {
+    return parseIcecastStats(await server.stats());
+  } catch {
+    return new Map();
+  }
+}
+
+before(async () => {
+  server = await IcecastServer.start();
+  feed = new FfmpegFeed({ codec: "aac", frequencyHz: 1000, maxMs: 180_000 });
+  feed.start();
+});
+
+after(async () => {
+  await Promise.all(outputs.map((o) => o.close()));
+  await feed?.stop();
+  await server?.dispose();
+});
+
+void test("server stopped: backoff without throwing, the feed keeps flowing; server back: mount back within 5 s", async () => {
+  const out = output("restart.aac");
+  const states: string[] = [];
+  out.on("state", (e) => states.push(e.state));
+  out.start();
+  await waitFor("mount up", 10_000, async () => (await mounts()).has("/restart.aac"));
+  assert.equal(await out.updateMetadata({ artist: "Édith Piaf", title: "Padam" }), true);
+  await sleep(1000);
+
+  await server.stop();
+  await waitFor("backoff", 5000, () => out.status().state === "backoff");
+  const framesAtStop = feed.frames;
+  const sentAtStop = out.status().sentBytes;
+  // ~3 s down: the client retries (1 s, 2 s …) and every frame is still accepted in real time.
+  const t0 = Date.now();
+  await sleep(3000);
+  const framesWhileDown = feed.frames - framesAtStop;
+  const expected = ((Date.now() - t0) / 1000) * (44100 / 1024);
+  assert.ok(
+    framesWhileDown > expected * 0.8,
+    `feed delivered ${framesWhileDown} frames, expected ~${expected}`,
+  );
+  const down = out.status();
+  assert.ok(down.restarts >= 2, `restarts ${down.restarts}`);
+  assert.ok(down.lastError, "a reason is recorded");
+  assert.equal(down.sentBytes, sentAtStop, "nothing is sent while the server is down");
+
+  await server.restart();
+  const upAt = Date.now();
+  await waitFor("mount back", 5000, async () => (await mounts()).has("/restart.aac"));
+  const backMs = Date.now() - upAt;
+  assert.ok(backMs <= 5000, `mount back after ${backMs} ms`);
+  await waitFor("running", 2000, () => out.status().state === "running");
+  assert.ok(states.includes("backoff") && states.at(-1) === "running", states.join(","));
+  // Now-playing is sent again to the new server instance.
+  await waitFor("title restored", 5000, async () => {
+    const m = parseIcecastStats(await server.stats());
+    return m.get("/restart.aac")?.title === "Édith Piaf - Padam";
+  });
+  const sent = out.status().sentBytes;
+  await sleep(1500);
+  assert.ok(out.status().sentBytes > sent, "streaming again");
+});
+
+void test("wrong password: 401 'bad credentials' recorded and counted, no crash, keeps retrying", async () => {
+  const bad = output("badpass.aac", {
+    url: server.sourceUrl("badpass.aac", "wrong-password"),
+  });
+  bad.start();
+  await waitFor("401 recorded", 5000, () => bad.status().restarts >= 1);
+  const st = bad.status();
+  assert.match(st.lastError ?? "", /^401 bad credentials/);
+  assert.equal(st.state, "backoff");
+  assert.equal(st.sentBytes, 0);
+  await waitFor("a retry", 5000, () => bad.status().restarts >= 2);
+  assert.equal((await mounts()).has("/badpass.aac"), false);
+  await bad.close();
+  assert.equal(bad.status().state, "stopped");
+});
+
+void test("a second source on a busy mount: 'mount in use', the first one keeps the mount", async () => {
+  const first = output("busy.aac");
+  first.start();
+  await waitFor("first running", 10_000, () => first.status().state === "running");
+  const second = output("busy.aac", { id: "busy-2" });
+  second.start();
+  await waitFor("second refused", 5000, () => second.status().restarts >= 1);
+  assert.match(second.status().lastError ?? "", /mount in use/);
+  assert.equal(second.status().state, "backoff");
+  assert.equal(first.status().state, "running");
+  assert.equal(first.status().restarts, 0);
+  // When the first source leaves, the second takes the mount on its next attempt.
+  await first.close();
+  await waitFor("second takes over", 10_000, () => second.status().state === "running");
+  await waitFor("mount served", 5000, async () => (await mounts()).has("/busy.aac"));
+});

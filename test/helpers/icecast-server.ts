@@ -1,0 +1,269 @@
+/**
+ * A real, private icecast2 on a loopback port for e2e tests: generated config in a temp
+ * dir (from /work/shared/reference/icecast.xml.in when present, else the same template
+ * inlined), started as a child process and stopped by its PID, never by name.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const TEMPLATE_PATH = "/work/shared/reference/icecast.xml.in";
+const ICECAST_BIN = "/usr/bin/icecast2";
+
+const FALLBACK_TEMPLATE = `<icecast>
+    <location>antenne-test</location>
+    <admin>test@localhost</admin>
+    <limits>
+        <clients>20</clients>
+        <sources>8</sources>
+        <queue-size>524288</queue-size>
+        <client-timeout>30</client-timeout>
+        <header-timeout>15</header-timeout>
+        <source-timeout>10</source-timeout>
+        <burst-on-connect>1</burst-on-connect>
+        <burst-size>65535</burst-size>
+    </limits>
+    <authentication>
+        <source-password>@PASS@</source-password>
+        <relay-password>@PASS@</relay-password>
+        <admin-user>admin</admin-user>
+        <admin-password>@PASS@</admin-password>
+    </authentication>
+    <hostname>127.0.0.1</hostname>
+    <listen-socket>
+        <port>@PORT@</port>
+        <bind-address>127.0.0.1</bind-address>
+    </listen-socket>
+    <fileserve>1</fileserve>
+    <paths>
+        <basedir>/usr/share/icecast2</basedir>
+        <logdir>@WORKDIR@/icecast-log</logdir>
+        <webroot>/usr/share/icecast2/web</webroot>
+        <adminroot>/usr/share/icecast2/admin</adminroot>
+    </paths>
+    <logging>
+        <accesslog>access.log</accesslog>
+        <errorlog>error.log</errorlog>
+        <loglevel>3</loglevel>
+        <logsize>10000</logsize>
+    </logging>
+    <security>
+        <chroot>0</chroot>
+        @CHANGEOWNER@
+    </security>
+</icecast>
+`;
+
+/** Every icecast2 this process started, so an aborted test run still stops them (by PID). */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of live) if (c.pid !== undefined && c.exitCode === null) c.kill("SIGKILL");
+});
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function renderIcecastConfig(
+  template: string,
+  v: { port: number; pass: string; workdir: string },
+): string {
+  const asRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const changeowner = asRoot ? "<changeowner><user>nobody</user><group>nogroup</group></changeowner>" : "";
+  return template
+    .replace(/<!--[\s\S]*?-->\s*/, "")
+    .replaceAll("@PORT@", String(v.port))
+    .replaceAll("@PASS@", v.pass)
+    .replaceAll("@WORKDIR@", v.workdir)
+    .replaceAll("@CHANGEOWNER@", changeowner);
+}
+
+export interface HttpResult {
+  status: number;
+  body: string;
+}
+
+/** A plain GET with optional basic auth and a hard timeout. */
+export function httpGet(url: string, opts: { auth?: string; timeoutMs?: number } = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { auth: opts.auth, timeout: opts.timeoutMs ?? 3000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+      );
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout GET ${url}`)));
+    req.on("error", reject);
+  });
+}
+
+export class IcecastServer {
+  readonly password: string;
+  readonly dir: string;
+  private child: ChildProcess | null = null;
+  private stderr = "";
+
+  private constructor(
+    readonly port: number,
+    opts: { password?: string },
+  ) {
+    this.password = opts.password ?? "hackme-test";
+    this.dir = mkdtempSync(join(tmpdir(), "antenne-icecast-"));
+  }
+
+  /** Starts a server on a free loopback port and waits until it answers. */
+  static async start(opts: { password?: string } = {}): Promise<IcecastServer> {
+    const srv = new IcecastServer(await freePort(), opts);
+    await srv.launch();
+    return srv;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get adminUrl(): string {
+    return `http://admin:${this.password}@127.0.0.1:${this.port}`;
+  }
+
+  sourceUrl(mount: string, password = this.password): string {
+    return `http://source:${password}@127.0.0.1:${this.port}/${mount.replace(/^\//, "")}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private async launch(): Promise<void> {
+    const template = existsSync(TEMPLATE_PATH) ? readFileSync(TEMPLATE_PATH, "utf8") : FALLBACK_TEMPLATE;
+    const logdir = join(this.dir, "icecast-log");
+    mkdirSync(logdir, { recursive: true });
+    // As root, icecast2 drops to nobody: it must still reach and write its log dir.
+    chmodSync(this.dir, 0o755);
+    chmodSync(logdir, 0o777);
+    const cfg = join(this.dir, "icecast.xml");
+    writeFileSync(
+      cfg,
+      renderIcecastConfig(template, { port: this.port, pass: this.password, workdir: this.dir }),
+    );
+    const child = spawn(ICECAST_BIN, ["-c", cfg], { stdio: ["ignore", "ignore", "pipe"] });
+    this.child = child;
+    this.stderr = "";
+    live.add(child);
+    child.stderr?.on("data", (c: Buffer) => {
+      this.stderr = (this.stderr + c.toString()).slice(-4000);
+    });
+    child.once("exit", () => live.delete(child));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`icecast2 exited at start: ${this.stderr || this.errorLog()}`);
+      try {
+        const r = await httpGet(`${this.baseUrl}/status-json.xsl`, { timeoutMs: 1000 });
+        if (r.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
+    }
+    await this.stop();
+    throw new Error(`icecast2 did not answer on port ${this.port} within 10 s`);
+  }
+
+  /** SIGTERM, then SIGKILL after 3 s; resolves once the process is gone. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await gone;
+    clearTimeout(t);
+  }
+
+  /** Stops and starts again on the same port. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  async stats(): Promise<string> {
+    const r = await httpGet(`${this.baseUrl}/admin/stats`, { auth: `admin:${this.password}` });
+    if (r.status !== 200) throw new Error(`admin/stats: HTTP ${r.status}`);
+    return r.body;
+  }
+
+  /** The parsed `icestats.source` entries of status-json.xsl, keyed by mount ("/x"). */
+  async statusJson(): Promise<Map<string, Record<string, unknown>>> {
+    const r = await httpGet(`${this.baseUrl}/status-json.xsl`);
+    const parsed = JSON.parse(r.body) as { icestats?: { source?: unknown } };
+    const src = parsed.icestats?.source;
+    const list = (Array.isArray(src) ? src : src ? [src] : []) as Record<string, unknown>[];
+    const out = new Map<string, Record<string, unknown>>();
+    for (const s of list) {
+      const url = typeof s.listenurl === "string" ? s.listenurl : "";
+      out.set(new URL(url).pathname, s);
+    }
+    return out;
+  }
+
+  errorLog(): string {
+    try {
+      return readFileSync(join(this.dir, "icecast-log", "error.log"), "utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  /** Stops the server and removes its temp dir. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  fn: () => Promise<T> | T,
+  everyMs = 100,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown = null;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`,
+      );
+    }
+    await sleep(everyMs);
+  }
+}
