@@ -56,6 +56,7 @@ export class Channel implements ChannelView {
   private readonly lastOutputState = new Map<string, string>();
   private watchTimer: NodeJS.Timeout | null = null;
   private metadata: { title: string; artist: string } | null = null;
+  private hlsBytes = 0;
   private closed: Promise<void> | null = null;
 
   constructor(private readonly deps: ChannelDeps) {
@@ -125,6 +126,7 @@ export class Channel implements ChannelView {
           log: deps.log.child({ output: "hls" }),
         })
       : null;
+    this.hls?.on("segment", (seg) => (this.hlsBytes += seg.bytes));
     this.icecast = cfg.outputs.icecast.map(
       (ice) =>
         new IcecastOutput({
@@ -138,7 +140,6 @@ export class Channel implements ChannelView {
   start(): void {
     for (const i of this.inputs) i.start();
     for (const e of this.encoders.values()) e.start();
-    this.hls?.start?.();
     for (const o of this.icecast) o.start();
     this.program.start();
     this.watchTimer = setInterval(() => this.watch(), 100);
@@ -226,13 +227,13 @@ export class Channel implements ChannelView {
 
   private outputStatuses(): (OutputStatus & { sentBytes?: number; listeners?: number | null })[] {
     const out: (OutputStatus & { sentBytes?: number; listeners?: number | null })[] = [];
-    if (this.hls) out.push(this.hls.status());
+    if (this.hls) out.push({ ...this.hls.status(), sentBytes: this.hlsBytes });
     for (const o of this.icecast) out.push(o.status());
     return out;
   }
 
   status(): ChannelStatus {
-    const hlsProfiles = this.hls?.profileStats?.() ?? {};
+    const hlsProfiles = this.hls?.status().profiles ?? {};
     return {
       channel: this.channel,
       version: VERSION,
@@ -263,7 +264,7 @@ export class Channel implements ChannelView {
     if (!this.program.running) return { ok: false, reason: "program clock not running" };
     const hls = this.deps.config.outputs.hls;
     if (!hls || !this.hls) return { ok: true };
-    const stats = this.hls.profileStats?.() ?? {};
+    const stats = this.hls.status().profiles;
     const nowMs = Date.now();
     for (const p of hls.profiles) {
       const last = stats[p]?.lastSegmentWallMs ?? null;
@@ -308,7 +309,7 @@ export class Channel implements ChannelView {
       sentBytes: o.sentBytes ?? 0,
       listeners: o.listeners ?? null,
     }));
-    return { switches, outputs, hlsPush: this.hls?.pushCounts?.() ?? {} };
+    return { switches, outputs, hlsPush: this.hls?.status().push?.codes ?? {} };
   }
 
   /** Idempotent. Order: inputs → program → encoders → outputs (the API is closed by its owner first). */

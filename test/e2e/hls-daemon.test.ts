@@ -121,8 +121,9 @@ describe("HLS from a running daemon", { timeout: 180_000 }, () => {
 
   test("promtool check metrics passes on /metrics", async () => {
     const text = await (await fetch(`${d.url}/metrics`)).text();
-    assert.match(text, /antenne_hls_segments_total\{channel="tone",profile="midfi"\} [1-9]/);
-    assert.match(text, /antenne_input_available\{channel="tone",input="tone"\} 1/);
+    assert.match(text, /antenne_hls_segments_total\{profile="midfi",channel="tone"\} [1-9]/);
+    assert.match(text, /antenne_input_available\{input="tone",channel="tone"\} 1/);
+    assert.match(text, /antenne_output_sent_bytes_total\{output="hls",channel="tone"\} [1-9]/);
     assert.match(text, /process_cpu_seconds_total/);
     const r = await run("promtool", ["check", "metrics"], { timeoutMs: 20_000, input: text });
     assert.equal(r.code, 0, r.stderr + r.stdout.toString());
