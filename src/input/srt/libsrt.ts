@@ -1,0 +1,413 @@
+/**
+ * The one FFI file: Debian's libsrt 1.5 (libsrt1.5-openssl or -gnutls) through koffi.
+ * Everything else talks to SRT through the typed `LibSrt` object this file builds.
+ *
+ * Threading rule: only `epollWait` runs off the main thread (koffi async call on the libuv
+ * pool). Every other call is synchronous and non-blocking (sockets have RCVSYN/SNDSYN off),
+ * so the event loop never waits on the network. libsrt's last-error is thread-local, so
+ * `srt_getlasterror` is only meaningful right after a synchronous call on the main thread.
+ */
+import koffi from "koffi";
+import { SOCKADDR_STORAGE_SIZE, decodeSockaddr, encodeSockaddr, type IpEndpoint } from "./sockaddr.js";
+
+/** Socket options (enum SRT_SOCKOPT, srt.h of libsrt 1.5.1). */
+export const SRTO = {
+  SNDSYN: 1,
+  RCVSYN: 2,
+  LINGER: 7,
+  STATE: 17,
+  LATENCY: 23,
+  PASSPHRASE: 26,
+  PBKEYLEN: 27,
+  KMSTATE: 28,
+  CONNTIMEO: 36,
+  SNDKMSTATE: 40,
+  RCVKMSTATE: 41,
+  RCVLATENCY: 43,
+  PEERLATENCY: 44,
+  STREAMID: 46,
+  TRANSTYPE: 50,
+  ENFORCEDENCRYPTION: 53,
+  IPV6ONLY: 54,
+  PEERIDLETIMEO: 55,
+} as const;
+
+/** enum SRT_SOCKSTATUS */
+export const SRTS = {
+  INIT: 1,
+  OPENED: 2,
+  LISTENING: 3,
+  CONNECTING: 4,
+  CONNECTED: 5,
+  BROKEN: 6,
+  CLOSING: 7,
+  CLOSED: 8,
+  NONEXIST: 9,
+} as const;
+
+/** enum SRT_KM_STATE */
+export const SRT_KM_S = { UNSECURED: 0, SECURING: 1, SECURED: 2, NOSECRET: 3, BADSECRET: 4 } as const;
+
+/** enum SRT_EPOLL_OPT */
+export const SRT_EPOLL = { IN: 0x1, OUT: 0x4, ERR: 0x8, ET: 1 << 31 } as const;
+const SRT_EPOLL_ENABLE_EMPTY = 1;
+
+/** A few SRT_ERRNO values (1000 * major + minor). */
+export const SRT_E = {
+  ENOSERVER: 1001,
+  ECONNREJ: 1002,
+  ESECFAIL: 1004,
+  ECONNLOST: 2001,
+  ENOCONN: 2002,
+  EINVSOCK: 5004,
+  EASYNCRCV: 6002,
+  ETIMEOUT: 6003,
+} as const;
+
+/** enum SRT_REJECT_REASON values we act on. */
+export const SRT_REJ = { TIMEOUT: 16, BADSECRET: 10, UNSECURE: 11, PEER: 2, BACKLOG: 5, CLOSE: 7 } as const;
+
+export const SRTT_LIVE = 0;
+const LOG_CRIT = 2;
+
+export class SrtError extends Error {
+  constructor(
+    readonly op: string,
+    readonly code: number,
+    message: string,
+    /** srt_getrejectreason() for a failed connect, else null. */
+    readonly rejectReason: number | null = null,
+  ) {
+    super(`${op}: ${message} (SRT error ${code})`);
+    this.name = "SrtError";
+  }
+}
+
+/**
+ * struct CBytePerfMon (SRT_TRACEBSTATS) of libsrt 1.5.x, laid out in full so every field sits at
+ * the offset the C compiler gives it (size 496 on x86-64/arm64, pinned by a unit test).
+ */
+const TRACEBSTATS_FIELDS: Record<string, string> = {
+  msTimeStamp: "int64_t",
+  pktSentTotal: "int64_t",
+  pktRecvTotal: "int64_t",
+  pktSndLossTotal: "int",
+  pktRcvLossTotal: "int",
+  pktRetransTotal: "int",
+  pktSentACKTotal: "int",
+  pktRecvACKTotal: "int",
+  pktSentNAKTotal: "int",
+  pktRecvNAKTotal: "int",
+  usSndDurationTotal: "int64_t",
+  pktSndDropTotal: "int",
+  pktRcvDropTotal: "int",
+  pktRcvUndecryptTotal: "int",
+  byteSentTotal: "uint64_t",
+  byteRecvTotal: "uint64_t",
+  byteRcvLossTotal: "uint64_t",
+  byteRetransTotal: "uint64_t",
+  byteSndDropTotal: "uint64_t",
+  byteRcvDropTotal: "uint64_t",
+  byteRcvUndecryptTotal: "uint64_t",
+  pktSent: "int64_t",
+  pktRecv: "int64_t",
+  pktSndLoss: "int",
+  pktRcvLoss: "int",
+  pktRetrans: "int",
+  pktRcvRetrans: "int",
+  pktSentACK: "int",
+  pktRecvACK: "int",
+  pktSentNAK: "int",
+  pktRecvNAK: "int",
+  mbpsSendRate: "double",
+  mbpsRecvRate: "double",
+  usSndDuration: "int64_t",
+  pktReorderDistance: "int",
+  pktRcvAvgBelatedTime: "double",
+  pktRcvBelated: "int64_t",
+  pktSndDrop: "int",
+  pktRcvDrop: "int",
+  pktRcvUndecrypt: "int",
+  byteSent: "uint64_t",
+  byteRecv: "uint64_t",
+  byteRcvLoss: "uint64_t",
+  byteRetrans: "uint64_t",
+  byteSndDrop: "uint64_t",
+  byteRcvDrop: "uint64_t",
+  byteRcvUndecrypt: "uint64_t",
+  usPktSndPeriod: "double",
+  pktFlowWindow: "int",
+  pktCongestionWindow: "int",
+  pktFlightSize: "int",
+  msRTT: "double",
+  mbpsBandwidth: "double",
+  byteAvailSndBuf: "int",
+  byteAvailRcvBuf: "int",
+  mbpsMaxBW: "double",
+  byteMSS: "int",
+  pktSndBuf: "int",
+  byteSndBuf: "int",
+  msSndBuf: "int",
+  msSndTsbPdDelay: "int",
+  pktRcvBuf: "int",
+  byteRcvBuf: "int",
+  msRcvBuf: "int",
+  msRcvTsbPdDelay: "int",
+  pktSndFilterExtraTotal: "int",
+  pktRcvFilterExtraTotal: "int",
+  pktRcvFilterSupplyTotal: "int",
+  pktRcvFilterLossTotal: "int",
+  pktSndFilterExtra: "int",
+  pktRcvFilterExtra: "int",
+  pktRcvFilterSupply: "int",
+  pktRcvFilterLoss: "int",
+  pktReorderTolerance: "int",
+  pktSentUniqueTotal: "int64_t",
+  pktRecvUniqueTotal: "int64_t",
+  byteSentUniqueTotal: "uint64_t",
+  byteRecvUniqueTotal: "uint64_t",
+  pktSentUnique: "int64_t",
+  pktRecvUnique: "int64_t",
+  byteSentUnique: "uint64_t",
+  byteRecvUnique: "uint64_t",
+};
+
+/** The receiver-side fields of SRT_TRACEBSTATS the input reports. */
+export interface SrtTraceStats {
+  pktRecvTotal: number;
+  pktRcvLossTotal: number;
+  pktRcvDropTotal: number;
+  /** Since the previous srt_bstats(clear=1) call. */
+  pktRcvRetrans: number;
+  /** Over the interval since the previous clear. */
+  mbpsRecvRate: number;
+  msRTT: number;
+  msRcvBuf: number;
+  byteRecvTotal: number;
+}
+
+export interface LibSrt {
+  readonly version: string;
+  createSocket(): number;
+  /** srt_setsockflag with an int (booleans are passed as 0/1) or a string value. */
+  setFlag(sock: number, opt: number, value: number | boolean | string): void;
+  getIntFlag(sock: number, opt: number): number;
+  getStringFlag(sock: number, opt: number): string;
+  bind(sock: number, addr: IpEndpoint): void;
+  listen(sock: number, backlog: number): void;
+  /** Non-blocking accept: null when no connection is pending. */
+  accept(sock: number): { sock: number; peer: IpEndpoint | null } | null;
+  /** Non-blocking connect: completion is reported through epoll (OUT or ERR). */
+  connect(sock: number, addr: IpEndpoint): void;
+  /**
+   * Non-blocking receive of one message into `buf`: its length, 0 when nothing is ready,
+   * throws SrtError when the connection is gone.
+   */
+  recv(sock: number, buf: Buffer): number;
+  close(sock: number): void;
+  getState(sock: number): number;
+  getPeer(sock: number): IpEndpoint | null;
+  rejectReason(sock: number): number;
+  rejectReasonText(reason: number): string;
+  bstats(sock: number, clear: boolean): SrtTraceStats | null;
+  epollCreate(): number;
+  epollAdd(eid: number, sock: number, events: number): void;
+  epollUpdate(eid: number, sock: number, events: number): void;
+  epollRemove(eid: number, sock: number): void;
+  epollRelease(eid: number): void;
+  /**
+   * srt_epoll_uwait on a libuv pool thread. `events` receives SRT_EPOLL_EVENT {int fd; int events}
+   * pairs; resolves with the number of pairs written (0 on timeout).
+   */
+  epollWait(eid: number, events: Buffer, timeoutMs: number): Promise<number>;
+  /** Size in bytes koffi gives SRT_TRACEBSTATS and offsets of a few fields (layout test). */
+  statsLayout(): { size: number; offsets: Record<string, number> };
+}
+
+let loaded: LibSrt | null = null;
+
+/** Loads libsrt once per process (the library and its threads are process-wide anyway). */
+export function loadLibSrt(): LibSrt {
+  loaded ??= bind();
+  return loaded;
+}
+
+function bind(): LibSrt {
+  const lib = koffi.load(process.env.ANTENNE_LIBSRT ?? "libsrt.so.1.5");
+  const f = (decl: string) => lib.func(decl);
+  const TraceBStats = koffi.struct("SRT_TRACEBSTATS", TRACEBSTATS_FIELDS);
+
+  const srt_startup = f("int srt_startup(void)");
+  const srt_cleanup = f("int srt_cleanup(void)");
+  const srt_getversion = f("uint32_t srt_getversion(void)");
+  const srt_setloglevel = f("void srt_setloglevel(int ll)");
+  const srt_create_socket = f("int srt_create_socket(void)");
+  const srt_bind = f("int srt_bind(int u, const void *name, int namelen)");
+  const srt_listen = f("int srt_listen(int u, int backlog)");
+  const srt_accept = f("int srt_accept(int u, void *addr, void *addrlen)");
+  const srt_connect = f("int srt_connect(int u, const void *name, int namelen)");
+  const srt_recvmsg = f("int srt_recvmsg(int u, void *buf, int len)");
+  const srt_close = f("int srt_close(int u)");
+  const srt_setsockflag = f("int srt_setsockflag(int u, int opt, const void *optval, int optlen)");
+  const srt_getsockflag = f("int srt_getsockflag(int u, int opt, void *optval, void *optlen)");
+  const srt_getsockstate = f("int srt_getsockstate(int u)");
+  const srt_getpeername = f("int srt_getpeername(int u, void *name, void *namelen)");
+  const srt_getrejectreason = f("int srt_getrejectreason(int u)");
+  const srt_rejectreason_str = f("const char *srt_rejectreason_str(int id)");
+  const srt_getlasterror = f("int srt_getlasterror(void *errno_loc)");
+  const srt_getlasterror_str = f("const char *srt_getlasterror_str(void)");
+  const srt_bstats = f("int srt_bstats(int u, void *perf, int clear)");
+  const srt_epoll_create = f("int srt_epoll_create(void)");
+  const srt_epoll_set = f("int32_t srt_epoll_set(int eid, int32_t flags)");
+  const srt_epoll_add_usock = f("int srt_epoll_add_usock(int eid, int u, const void *events)");
+  const srt_epoll_update_usock = f("int srt_epoll_update_usock(int eid, int u, const void *events)");
+  const srt_epoll_remove_usock = f("int srt_epoll_remove_usock(int eid, int u)");
+  const srt_epoll_release = f("int srt_epoll_release(int eid)");
+  const srt_epoll_uwait = f("int srt_epoll_uwait(int eid, void *fdsSet, int fdsSize, int64_t msTimeOut)");
+
+  const fail = (op: string): SrtError => {
+    const code = srt_getlasterror(null) as number;
+    return new SrtError(op, code, srt_getlasterror_str() as string);
+  };
+  const check = (op: string, rc: number): number => {
+    if (rc < 0) throw fail(op);
+    return rc;
+  };
+
+  // Scratch buffers: only touched by synchronous calls on the main thread.
+  const int4 = Buffer.alloc(4);
+  const len4 = Buffer.alloc(4);
+  const addrBuf = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
+  const strBuf = Buffer.alloc(1024);
+  const statsBuf = Buffer.alloc(TraceBStats.size);
+
+  check("srt_startup", srt_startup() as number);
+  // libsrt logs errors on stderr by default; our own logs say what matters, in JSON.
+  srt_setloglevel(LOG_CRIT);
+  const v = srt_getversion() as number;
+  const version = `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`;
+  process.once("exit", () => srt_cleanup());
+
+  const setFlag = (sock: number, opt: number, value: number | boolean | string): void => {
+    if (typeof value === "string") {
+      const b = Buffer.from(value, "utf8");
+      check(`srt_setsockflag(${opt})`, srt_setsockflag(sock, opt, b, b.length) as number);
+      return;
+    }
+    int4.writeInt32LE(typeof value === "boolean" ? (value ? 1 : 0) : value);
+    check(`srt_setsockflag(${opt})`, srt_setsockflag(sock, opt, int4, 4) as number);
+  };
+
+  const offsetsOf = (): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const k of Object.keys(TRACEBSTATS_FIELDS)) out[k] = koffi.offsetof(TraceBStats, k);
+    return out;
+  };
+
+  return {
+    version,
+    createSocket: () => check("srt_create_socket", srt_create_socket() as number),
+    setFlag,
+    getIntFlag(sock, opt) {
+      int4.writeInt32LE(0);
+      len4.writeInt32LE(4);
+      check(`srt_getsockflag(${opt})`, srt_getsockflag(sock, opt, int4, len4) as number);
+      return int4.readInt32LE(0);
+    },
+    getStringFlag(sock, opt) {
+      len4.writeInt32LE(strBuf.length);
+      check(`srt_getsockflag(${opt})`, srt_getsockflag(sock, opt, strBuf, len4) as number);
+      const n = Math.min(len4.readInt32LE(0), strBuf.length);
+      const s = strBuf.subarray(0, n);
+      const nul = s.indexOf(0);
+      return s.subarray(0, nul < 0 ? n : nul).toString("utf8");
+    },
+    bind(sock, addr) {
+      const sa = encodeSockaddr(addr);
+      check("srt_bind", srt_bind(sock, sa, sa.length) as number);
+    },
+    listen: (sock, backlog) => void check("srt_listen", srt_listen(sock, backlog) as number),
+    accept(sock) {
+      len4.writeInt32LE(addrBuf.length);
+      const ns = srt_accept(sock, addrBuf, len4) as number;
+      if (ns < 0) {
+        const err = fail("srt_accept");
+        if (err.code === SRT_E.EASYNCRCV) return null;
+        throw err;
+      }
+      return { sock: ns, peer: decodeSockaddr(addrBuf) };
+    },
+    connect(sock, addr) {
+      const sa = encodeSockaddr(addr);
+      const rc = srt_connect(sock, sa, sa.length) as number;
+      if (rc < 0) {
+        const e = fail("srt_connect");
+        throw new SrtError("srt_connect", e.code, e.message, srt_getrejectreason(sock) as number);
+      }
+    },
+    recv(sock, buf) {
+      const n = srt_recvmsg(sock, buf, buf.length) as number;
+      if (n >= 0) return n;
+      const err = fail("srt_recvmsg");
+      if (err.code === SRT_E.EASYNCRCV) return 0;
+      throw err;
+    },
+    close: (sock) => void srt_close(sock),
+    getState: (sock) => srt_getsockstate(sock) as number,
+    getPeer(sock) {
+      len4.writeInt32LE(addrBuf.length);
+      if ((srt_getpeername(sock, addrBuf, len4) as number) < 0) return null;
+      return decodeSockaddr(addrBuf);
+    },
+    rejectReason: (sock) => srt_getrejectreason(sock) as number,
+    rejectReasonText: (reason) => srt_rejectreason_str(reason) as string,
+    bstats(sock, clear) {
+      if ((srt_bstats(sock, statsBuf, clear ? 1 : 0) as number) < 0) return null;
+      const s = koffi.decode(statsBuf, TraceBStats) as Record<string, number | bigint>;
+      const n = (k: keyof SrtTraceStats): number => Number(s[k] ?? 0);
+      return {
+        pktRecvTotal: n("pktRecvTotal"),
+        pktRcvLossTotal: n("pktRcvLossTotal"),
+        pktRcvDropTotal: n("pktRcvDropTotal"),
+        pktRcvRetrans: n("pktRcvRetrans"),
+        mbpsRecvRate: n("mbpsRecvRate"),
+        msRTT: n("msRTT"),
+        msRcvBuf: n("msRcvBuf"),
+        byteRecvTotal: n("byteRecvTotal"),
+      };
+    },
+    epollCreate() {
+      const eid = check("srt_epoll_create", srt_epoll_create() as number);
+      // An empty set is normal (a caller between attempts): wait, don't fail.
+      srt_epoll_set(eid, SRT_EPOLL_ENABLE_EMPTY);
+      return eid;
+    },
+    epollAdd(eid, sock, events) {
+      int4.writeInt32LE(events | 0);
+      check("srt_epoll_add_usock", srt_epoll_add_usock(eid, sock, int4) as number);
+    },
+    epollUpdate(eid, sock, events) {
+      int4.writeInt32LE(events | 0);
+      check("srt_epoll_update_usock", srt_epoll_update_usock(eid, sock, int4) as number);
+    },
+    epollRemove: (eid, sock) => void srt_epoll_remove_usock(eid, sock),
+    epollRelease: (eid) => void srt_epoll_release(eid),
+    epollWait(eid, events, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        srt_epoll_uwait.async(
+          eid,
+          events,
+          Math.floor(events.length / 8),
+          timeoutMs,
+          (err: unknown, rc: number) => {
+            if (err) reject(err instanceof Error ? err : new Error(String(err)));
+            // The error code is thread-local to the pool thread: only the fact is known here.
+            else if (rc < 0) reject(new SrtError("srt_epoll_uwait", -1, "epoll wait failed"));
+            else resolve(Math.min(rc, Math.floor(events.length / 8)));
+          },
+        );
+      });
+    },
+    statsLayout: () => ({ size: TraceBStats.size, offsets: offsetsOf() }),
+  };
+}

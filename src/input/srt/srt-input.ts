@@ -1,0 +1,343 @@
+/**
+ * One SRT input (listener or caller): receives bytes and hands them to a sink, unread and
+ * undecoded. Lifecycle goes out as events; `status()` is polled by the API and metrics.
+ */
+import type { SrtOptions } from "../../config/schema.js";
+import type { Logger } from "../../stages.js";
+import { TypedEmitter } from "../../util/events.js";
+import { Backoff } from "./backoff.js";
+import { SRTO, SRT_KM_S, SRT_REJ, SrtError, loadLibSrt } from "./libsrt.js";
+import { numericEndpoint, resolveHostPort } from "./sockaddr.js";
+import {
+  SrtListener,
+  SrtReactor,
+  connectSrt,
+  type SrtConnection,
+  type SrtSocketOptions,
+} from "./srt-socket.js";
+import { SrtStatsAccumulator, type SrtStatsSnapshot } from "./srt-stats.js";
+
+export type SrtInputState = "listening" | "connecting" | "connected" | "idle" | "failed";
+
+/** Bounded label values of antenne_input_rejected_total{reason}. */
+export const SRT_REJECT_REASONS = ["busy", "streamid", "passphrase", "peer"] as const;
+export type SrtRejectReason = (typeof SRT_REJECT_REASONS)[number];
+
+export interface SrtInputEvents {
+  connected: (e: { peer: string }) => void;
+  disconnected: (e: { reason: string }) => void;
+  rejected: (e: { reason: SrtRejectReason; peer: string | null }) => void;
+}
+
+export interface SrtInputStatus {
+  state: SrtInputState;
+  peer: string | null;
+  /** Publishers accepted (listener) or connections made (caller), in total. */
+  connections: number;
+  receivedBytes: number;
+  /** Every reason of SRT_REJECT_REASONS is present; the owner may add its own reasons. */
+  rejected: Record<SrtRejectReason, number> & Record<string, number>;
+  srt: SrtStatsSnapshot | null;
+}
+
+export interface SrtInputOptions {
+  id: string;
+  srt: SrtOptions;
+  /** A publisher silent this long gives its place to a new caller at once. */
+  starvationMs: number;
+  log: Logger;
+  onData: (chunk: Buffer) => void;
+  /** Defaults to the process-wide reactor (one epoll wait for every input). */
+  reactor?: SrtReactor;
+  now?: () => number;
+  peerIdleTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+let sharedReactor: SrtReactor | null = null;
+function defaultReactor(log: Logger): SrtReactor {
+  sharedReactor ??= new SrtReactor(loadLibSrt(), { log });
+  return sharedReactor;
+}
+
+export class SrtInput {
+  private readonly events: TypedEmitter<SrtInputEvents>;
+  private readonly log: Logger;
+  private readonly reactor: SrtReactor;
+  private readonly now: () => number;
+  private readonly sockOpts: SrtSocketOptions;
+  private readonly stats = new SrtStatsAccumulator();
+  private readonly backoff = new Backoff(1000, 10000);
+  private state: SrtInputState = "idle";
+  private started = false;
+  private closed = false;
+  private listener: SrtListener | null = null;
+  private publisher: SrtConnection | null = null;
+  /** A caller held back while the publisher may still be live (listener only). */
+  private pending: SrtConnection | null = null;
+  private pendingTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private statsTimer: NodeJS.Timeout | null = null;
+  private cancelConnect: (() => void) | null = null;
+  private lastDataAt = 0;
+  private pendingSince = 0;
+  private lastError = "";
+  private connections = 0;
+  private receivedBytes = 0;
+  private readonly rejected = Object.fromEntries(SRT_REJECT_REASONS.map((r) => [r, 0])) as Record<
+    SrtRejectReason,
+    number
+  >;
+
+  constructor(private readonly opts: SrtInputOptions) {
+    this.log = opts.log.child({ input: opts.id, component: "srt" });
+    this.events = new TypedEmitter<SrtInputEvents>(this.log);
+    this.reactor = opts.reactor ?? defaultReactor(opts.log);
+    this.now = opts.now ?? (() => performance.now());
+    const s = opts.srt;
+    this.sockOpts = {
+      latencyMs: s.latencyMs,
+      passphrase: s.passphrase,
+      pbKeyLen: s.pbKeyLen,
+      streamId: s.mode === "caller" ? s.streamId : null,
+      peerIdleTimeoutMs: opts.peerIdleTimeoutMs ?? 5000,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 3000,
+      enforcedEncryption: s.mode === "caller",
+    };
+  }
+
+  on<K extends keyof SrtInputEvents>(event: K, fn: SrtInputEvents[K]): void {
+    this.events.on(event, fn);
+  }
+
+  off<K extends keyof SrtInputEvents>(event: K, fn: SrtInputEvents[K]): void {
+    this.events.off(event, fn);
+  }
+
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.statsTimer = setInterval(() => this.pollStats(), 1000);
+    this.statsTimer.unref();
+    if (this.opts.srt.mode === "listener") void this.openListener(this.opts.srt.bind);
+    else void this.attempt(this.opts.srt.connect);
+  }
+
+  status(): SrtInputStatus {
+    return {
+      state: this.state,
+      peer: this.publisher?.peer ?? null,
+      connections: this.connections,
+      receivedBytes: this.receivedBytes,
+      rejected: { ...this.rejected },
+      srt: this.stats.snapshot(),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of [this.pendingTimer, this.retryTimer, this.statsTimer]) if (t) clearTimeout(t);
+    this.cancelConnect?.();
+    this.pending?.close();
+    this.pending = null;
+    if (this.publisher) this.endPublisher(this.publisher, "closed");
+    this.listener?.close();
+    this.listener = null;
+    this.state = "idle";
+    if (this.reactor.size === 0) await this.reactor.stopped();
+  }
+
+  // ---- listener ----
+
+  private async openListener(bind: string): Promise<void> {
+    try {
+      // Numeric binds (the usual case) open synchronously: "listening" right after start().
+      const addr = numericEndpoint(bind) ?? (await resolveHostPort(bind));
+      if (this.closed) return;
+      this.listener = SrtListener.open(
+        this.reactor,
+        addr,
+        this.sockOpts,
+        (c) => this.onAccept(c),
+        (err) => this.listenerFailed(bind, err),
+      );
+      this.state = this.publisher ? "connected" : "listening";
+      this.backoff.reset();
+      this.log.info({ bind }, "srt listening");
+    } catch (err) {
+      this.listenerFailed(bind, err);
+    }
+  }
+
+  private listenerFailed(bind: string, err: unknown): void {
+    this.listener = null;
+    if (this.closed) return;
+    this.state = "failed";
+    const delay = this.backoff.nextDelayMs();
+    this.log.error({ err, bind, retryInMs: delay }, "srt listener failed");
+    this.retryTimer = setTimeout(() => void this.openListener(bind), delay);
+  }
+
+  private onAccept(c: SrtConnection): void {
+    if (this.closed) return c.close();
+    const refused = this.admissionCheck(c);
+    if (refused) return this.reject(c, refused);
+    if (!this.publisher) return this.adopt(c);
+    const idle = this.now() - this.lastDataAt;
+    if (idle >= this.opts.starvationMs) return this.replaceWith(c);
+    // The publisher sent something recently. A sender that just died still delivers what
+    // SRT buffered (up to latencyMs), then starves: hold the newcomer that long before
+    // deciding between "the publisher is gone" and "busy".
+    if (this.pending) this.reject(this.pending, "busy");
+    this.pending = c;
+    this.pendingSince = this.now();
+    c.watchLoss(() => {
+      if (this.pending === c) this.pending = null;
+    });
+    this.armPending();
+  }
+
+  private armPending(): void {
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    const now = this.now();
+    const deadline = this.pendingSince + this.holdMs();
+    const due = Math.min(this.lastDataAt + this.opts.starvationMs, deadline);
+    this.pendingTimer = setTimeout(() => this.decidePending(), Math.max(0, due - now) + 1);
+  }
+
+  /** How long a newcomer may wait for the publisher to prove it is gone. */
+  private holdMs(): number {
+    return this.opts.srt.latencyMs + this.opts.starvationMs + 100;
+  }
+
+  private decidePending(): void {
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer = null;
+    const c = this.pending;
+    if (!c || c.isClosed) return void (this.pending = null);
+    const now = this.now();
+    if (this.publisher && now - this.lastDataAt < this.opts.starvationMs) {
+      if (now - this.pendingSince < this.holdMs()) return this.armPending();
+      this.pending = null;
+      return this.reject(c, "busy");
+    }
+    this.pending = null;
+    this.replaceWith(c);
+  }
+
+  /** Checked before reading a byte: wrong/missing passphrase, wrong stream id. */
+  private admissionCheck(c: SrtConnection): SrtRejectReason | null {
+    const s = this.opts.srt;
+    try {
+      const km = c.intFlag(SRTO.KMSTATE);
+      if (km !== (s.passphrase !== "" ? SRT_KM_S.SECURED : SRT_KM_S.UNSECURED)) return "passphrase";
+      if (s.streamId !== null && c.stringFlag(SRTO.STREAMID) !== s.streamId) return "streamid";
+    } catch (err) {
+      this.log.warn({ err, peer: c.peer }, "srt accepted socket vanished before admission");
+      return "peer";
+    }
+    return null;
+  }
+
+  private replaceWith(c: SrtConnection): void {
+    if (this.publisher) this.endPublisher(this.publisher, "replaced");
+    this.adopt(c);
+  }
+
+  private reject(c: SrtConnection, reason: SrtRejectReason): void {
+    c.close();
+    this.countReject(reason, c.peer);
+  }
+
+  private countReject(reason: SrtRejectReason, peer: string | null): void {
+    this.rejected[reason]++;
+    this.log.warn({ reason, peer }, "srt connection rejected");
+    this.events.emit("rejected", { reason, peer });
+  }
+
+  // ---- both modes ----
+
+  private adopt(c: SrtConnection): void {
+    this.publisher = c;
+    this.connections++;
+    this.lastDataAt = this.now();
+    this.state = "connected";
+    this.log.info({ peer: c.peer }, "srt connected");
+    this.events.emit("connected", { peer: c.peer });
+    c.start({
+      data: (chunk) => {
+        this.receivedBytes += chunk.length;
+        this.lastDataAt = this.now();
+        this.opts.onData(chunk);
+      },
+      lost: (reason) => this.onLost(c, reason),
+    });
+  }
+
+  private onLost(c: SrtConnection, reason: string): void {
+    if (this.publisher !== c) return;
+    this.endPublisher(c, "broken");
+    this.log.warn({ peer: c.peer, detail: reason }, "srt connection lost");
+    if (this.closed) return;
+    if (this.opts.srt.mode === "caller") return this.retry(this.opts.srt.connect);
+    this.state = this.listener ? "listening" : "failed";
+    if (this.pending) this.decidePending();
+  }
+
+  private endPublisher(c: SrtConnection, reason: string): void {
+    const s = c.stats(true);
+    if (s) this.stats.sample(s);
+    this.stats.endConnection();
+    c.close();
+    if (this.publisher === c) this.publisher = null;
+    this.events.emit("disconnected", { reason });
+  }
+
+  private pollStats(): void {
+    const s = this.publisher?.stats(true);
+    if (s) this.stats.sample(s);
+  }
+
+  // ---- caller ----
+
+  private async attempt(target: string): Promise<void> {
+    if (this.closed) return;
+    this.state = "connecting";
+    let c: SrtConnection;
+    try {
+      const addr = await resolveHostPort(target);
+      if (this.closed) return;
+      const { done, cancel } = connectSrt(this.reactor, addr, this.sockOpts);
+      this.cancelConnect = cancel;
+      c = await done;
+    } catch (err) {
+      this.cancelConnect = null;
+      if (this.closed) return;
+      this.connectFailed(target, err);
+      return;
+    }
+    this.cancelConnect = null;
+    if (this.closed) return c.close();
+    this.backoff.reset();
+    this.lastError = "";
+    this.adopt(c);
+  }
+
+  private connectFailed(target: string, err: unknown): void {
+    const reason = err instanceof SrtError ? err.rejectReason : null;
+    if (reason === SRT_REJ.BADSECRET || reason === SRT_REJ.UNSECURE) this.countReject("passphrase", target);
+    else if (reason === SRT_REJ.PEER || (reason !== null && reason >= 1000)) this.countReject("peer", target);
+    const msg = err instanceof Error ? err.message : String(err);
+    // One line per distinct failure, not one per retry.
+    if (msg !== this.lastError) this.log.warn({ target, err: msg }, "srt connect failed, retrying");
+    this.lastError = msg;
+    this.retry(target);
+  }
+
+  private retry(target: string): void {
+    if (this.closed) return;
+    this.state = "connecting";
+    this.retryTimer = setTimeout(() => void this.attempt(target), this.backoff.nextDelayMs());
+  }
+}

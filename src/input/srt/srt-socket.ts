@@ -1,0 +1,335 @@
+/**
+ * Typed wrappers over libsrt sockets: one epoll wait loop per process (the reactor), listener
+ * accept, caller connect, and connections that push what they receive.
+ *
+ * Why one epoll per process: koffi runs async calls on the libuv pool (4 threads by default),
+ * and a waiting srt_epoll_uwait holds one of them for up to `waitMs`. One wait per input would
+ * starve file I/O and DNS once a channel has 4+ SRT inputs; one shared wait costs one thread.
+ */
+import type { Logger } from "pino";
+import { SRTO, SRTS, SRTT_LIVE, SRT_EPOLL, SrtError, type LibSrt, type SrtTraceStats } from "./libsrt.js";
+import { formatEndpoint, type IpEndpoint } from "./sockaddr.js";
+
+/** Largest SRT live payload (MTU 1500 - UDP/IP 28 - SRT header 16). */
+const MAX_PAYLOAD = 1456;
+const STAGING_BYTES = 64 * 1024;
+
+export interface ReactorOptions {
+  /** srt_epoll_uwait timeout: bounds how long close() waits for the loop to stop. */
+  waitMs?: number;
+  /**
+   * Pause after a wake-up that had events, so packets of several sockets are read in one
+   * pass instead of one pool round-trip per packet. Adds at most this much latency.
+   */
+  coalesceMs?: number;
+  log?: Logger;
+}
+
+type Handler = (events: number) => void;
+
+export class SrtReactor {
+  private eid = -1;
+  private readonly handlers = new Map<number, Handler>();
+  private loop: Promise<void> | null = null;
+  private readonly waitMs: number;
+  private readonly coalesceMs: number;
+  /** Shared receive staging area: handlers run one at a time on the main thread. */
+  readonly staging = Buffer.alloc(STAGING_BYTES);
+  wakeups = 0;
+
+  constructor(
+    readonly lib: LibSrt,
+    private readonly opts: ReactorOptions = {},
+  ) {
+    this.waitMs = opts.waitMs ?? 100;
+    this.coalesceMs = opts.coalesceMs ?? 5;
+  }
+
+  get size(): number {
+    return this.handlers.size;
+  }
+
+  watch(sock: number, events: number, handler: Handler): void {
+    if (this.eid < 0) this.eid = this.lib.epollCreate();
+    if (this.handlers.has(sock)) this.lib.epollUpdate(this.eid, sock, events);
+    else this.lib.epollAdd(this.eid, sock, events);
+    this.handlers.set(sock, handler);
+    this.loop ??= this.run();
+  }
+
+  unwatch(sock: number): void {
+    if (!this.handlers.delete(sock)) return;
+    if (this.eid >= 0) this.lib.epollRemove(this.eid, sock);
+  }
+
+  /** Resolves once the wait loop has stopped (it stops by itself when nothing is watched). */
+  async stopped(): Promise<void> {
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const events = Buffer.alloc(8 * 64);
+    try {
+      while (this.handlers.size > 0) {
+        let n: number;
+        try {
+          n = await this.lib.epollWait(this.eid, events, this.waitMs);
+        } catch (err) {
+          this.opts.log?.error({ err }, "srt epoll wait failed");
+          await sleep(this.waitMs);
+          continue;
+        }
+        this.wakeups++;
+        for (let i = 0; i < n; i++) {
+          const handler = this.handlers.get(events.readInt32LE(i * 8));
+          if (!handler) continue;
+          try {
+            handler(events.readInt32LE(i * 8 + 4));
+          } catch (err) {
+            this.opts.log?.error({ err }, "srt event handler threw");
+          }
+        }
+        if (n > 0 && this.coalesceMs > 0 && this.handlers.size > 0) await sleep(this.coalesceMs);
+      }
+    } finally {
+      // Nothing is waiting on the epoll any more: releasing it here cannot race a wait.
+      if (this.eid >= 0 && this.handlers.size === 0) {
+        this.lib.epollRelease(this.eid);
+        this.eid = -1;
+      }
+      this.loop = null;
+      if (this.handlers.size > 0) this.loop = this.run();
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface SrtSocketOptions {
+  latencyMs: number;
+  passphrase: string;
+  pbKeyLen: 0 | 16 | 24 | 32;
+  /** Caller only: sent in the handshake. */
+  streamId?: string | null;
+  peerIdleTimeoutMs: number;
+  connectTimeoutMs: number;
+  /**
+   * false on our listeners: libsrt then completes a handshake with a wrong or missing
+   * passphrase instead of refusing it internally, which is the only way we get to see (and
+   * count) it; the input closes such a socket before reading a byte.
+   */
+  enforcedEncryption: boolean;
+}
+
+/** Options that must be set before bind/connect (all of them are pre-bind in libsrt 1.5). */
+export function applySocketOptions(lib: LibSrt, sock: number, o: SrtSocketOptions, addr: IpEndpoint): void {
+  lib.setFlag(sock, SRTO.TRANSTYPE, SRTT_LIVE);
+  lib.setFlag(sock, SRTO.RCVSYN, false);
+  lib.setFlag(sock, SRTO.SNDSYN, false);
+  lib.setFlag(sock, SRTO.LATENCY, o.latencyMs);
+  lib.setFlag(sock, SRTO.PEERIDLETIMEO, o.peerIdleTimeoutMs);
+  lib.setFlag(sock, SRTO.CONNTIMEO, o.connectTimeoutMs);
+  lib.setFlag(sock, SRTO.ENFORCEDENCRYPTION, o.enforcedEncryption);
+  if (o.passphrase !== "") {
+    lib.setFlag(sock, SRTO.PASSPHRASE, o.passphrase);
+    if (o.pbKeyLen !== 0) lib.setFlag(sock, SRTO.PBKEYLEN, o.pbKeyLen);
+  }
+  if (o.streamId) lib.setFlag(sock, SRTO.STREAMID, o.streamId);
+  // "[::]:port" listens on IPv4 too, whatever the system default is.
+  if (addr.family === 6 && addr.ip === "::") lib.setFlag(sock, SRTO.IPV6ONLY, 0);
+}
+
+export interface ConnectionHandlers {
+  data: (chunk: Buffer) => void;
+  /** Called once, when the connection breaks; not called for close() by its owner. */
+  lost: (reason: string) => void;
+}
+
+/** A connected SRT socket (accepted or called). Reads only after `start()`. */
+export class SrtConnection {
+  private closed = false;
+  private started = false;
+  readonly peer: string;
+
+  constructor(
+    private readonly reactor: SrtReactor,
+    readonly sock: number,
+    peer: IpEndpoint | null,
+  ) {
+    this.peer = peer ? formatEndpoint(peer) : "unknown";
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Only watches for the link breaking (a connection held back, not read yet). */
+  watchLoss(onLost: (reason: string) => void): void {
+    if (this.closed || this.started) return;
+    this.reactor.watch(this.sock, SRT_EPOLL.ERR, () => this.fail("broken", onLost));
+  }
+
+  start(h: ConnectionHandlers): void {
+    if (this.closed || this.started) return;
+    this.started = true;
+    this.reactor.watch(this.sock, SRT_EPOLL.IN | SRT_EPOLL.ERR, (ev) => this.onEvents(ev, h));
+    // Packets that arrived while the connection was held back are already readable.
+    this.onEvents(SRT_EPOLL.IN, h);
+  }
+
+  intFlag(opt: number): number {
+    return this.reactor.lib.getIntFlag(this.sock, opt);
+  }
+
+  stringFlag(opt: number): string {
+    return this.reactor.lib.getStringFlag(this.sock, opt);
+  }
+
+  stats(clear: boolean): SrtTraceStats | null {
+    return this.closed ? null : this.reactor.lib.bstats(this.sock, clear);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reactor.unwatch(this.sock);
+    this.reactor.lib.close(this.sock);
+  }
+
+  private onEvents(ev: number, h: ConnectionHandlers): void {
+    if (this.closed) return;
+    const lib = this.reactor.lib;
+    const staging = this.reactor.staging;
+    let off = 0;
+    let lost: string | null = null;
+    for (;;) {
+      if (off + MAX_PAYLOAD > staging.length) {
+        h.data(Buffer.from(staging.subarray(0, off)));
+        off = 0;
+      }
+      let n: number;
+      try {
+        n = lib.recv(this.sock, staging.subarray(off, off + MAX_PAYLOAD));
+      } catch (err) {
+        lost = err instanceof SrtError ? err.message : String(err);
+        break;
+      }
+      if (n === 0) break;
+      off += n;
+    }
+    if (off > 0) h.data(Buffer.from(staging.subarray(0, off)));
+    if (lost === null && ev & SRT_EPOLL.ERR) {
+      const state = lib.getState(this.sock);
+      if (state >= SRTS.BROKEN) lost = `socket state ${state}`;
+    }
+    if (lost !== null) this.fail(lost, h.lost);
+  }
+
+  /** The owner hears about the loss while the socket still exists (for last statistics). */
+  private fail(reason: string, onLost: (reason: string) => void): void {
+    if (this.closed) return;
+    try {
+      onLost(reason);
+    } finally {
+      this.close();
+    }
+  }
+}
+
+/** A listening socket; `onAccept` receives every new connection, unread. */
+export class SrtListener {
+  private closed = false;
+
+  private constructor(
+    private readonly reactor: SrtReactor,
+    readonly sock: number,
+    private readonly onAccept: (c: SrtConnection) => void,
+  ) {}
+
+  static open(
+    reactor: SrtReactor,
+    addr: IpEndpoint,
+    opts: SrtSocketOptions,
+    onAccept: (c: SrtConnection) => void,
+    onFailed: (err: Error) => void,
+  ): SrtListener {
+    const lib = reactor.lib;
+    const sock = lib.createSocket();
+    try {
+      applySocketOptions(lib, sock, { ...opts, streamId: null }, addr);
+      lib.bind(sock, addr);
+      lib.listen(sock, 8);
+    } catch (err) {
+      lib.close(sock);
+      throw err;
+    }
+    const l = new SrtListener(reactor, sock, onAccept);
+    reactor.watch(sock, SRT_EPOLL.IN | SRT_EPOLL.ERR, () => {
+      try {
+        l.acceptAll();
+      } catch (err) {
+        // A listener that can no longer accept is useless: hand it back to its owner.
+        l.close();
+        onFailed(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    return l;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reactor.unwatch(this.sock);
+    this.reactor.lib.close(this.sock);
+  }
+
+  private acceptAll(): void {
+    while (!this.closed) {
+      const a = this.reactor.lib.accept(this.sock);
+      if (!a) return;
+      this.onAccept(new SrtConnection(this.reactor, a.sock, a.peer));
+    }
+  }
+}
+
+/**
+ * Starts a non-blocking connect. Resolves with the connection once the handshake is done;
+ * rejects with an SrtError carrying libsrt's reject reason otherwise. `cancel()` closes it.
+ */
+export function connectSrt(
+  reactor: SrtReactor,
+  addr: IpEndpoint,
+  opts: SrtSocketOptions,
+): { done: Promise<SrtConnection>; cancel: () => void } {
+  const lib = reactor.lib;
+  const sock = lib.createSocket();
+  let settled = false;
+  let cancel = (): void => {};
+  const done = new Promise<SrtConnection>((resolve, reject) => {
+    const finish = (err: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      reactor.unwatch(sock);
+      if (!err) return resolve(new SrtConnection(reactor, sock, lib.getPeer(sock) ?? addr));
+      lib.close(sock);
+      reject(err);
+    };
+    cancel = () => finish(new SrtError("srt_connect", 0, "cancelled"));
+    try {
+      applySocketOptions(lib, sock, opts, addr);
+      reactor.watch(sock, SRT_EPOLL.OUT | SRT_EPOLL.ERR, () => {
+        const state = lib.getState(sock);
+        if (state === SRTS.CONNECTED) return finish(null);
+        if (state === SRTS.CONNECTING) return;
+        const reason = lib.rejectReason(sock);
+        finish(new SrtError("srt_connect", state, lib.rejectReasonText(reason), reason));
+      });
+      lib.connect(sock, addr);
+    } catch (err) {
+      finish(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+  return { done, cancel: () => cancel() };
+}
