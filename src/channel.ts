@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { ChannelConfig } from "./config/load.js";
-import { Encoder } from "./encode/encoder.js";
+import { Encoder, type ProfileStream } from "./encode/encoder.js";
 import { Crossfade } from "./engine/crossfade.js";
 import { measureLevel, type Level } from "./engine/level.js";
 import { LoudnessMeter } from "./engine/loudness.js";
@@ -42,7 +42,9 @@ export class Channel implements ChannelView {
   readonly inputs: ChannelInput[];
   readonly switch: ChannelSwitch;
   readonly program: Program;
-  readonly encoders = new Map<string, Encoder>();
+  readonly encoder: Encoder;
+  /** Encoded streams by profile (only profiles some output uses are encoded). */
+  readonly encoders = new Map<string, ProfileStream>();
   readonly hls: HlsOutput | null;
   readonly icecast: IcecastOutput[];
   private readonly events: TypedEmitter<ChannelEvents>;
@@ -86,24 +88,19 @@ export class Channel implements ChannelView {
     const historySec = (hlsCfg?.segmentSec ?? 4) + 3;
     const history = new PcmHistory(this.format.channels, Math.round(historySec * this.format.sampleRate));
     const used = new Set([...(hlsCfg?.profiles ?? []), ...cfg.outputs.icecast.map((i) => i.profile)]);
-    for (const [name, p] of Object.entries(cfg.profiles)) {
-      if (!used.has(name)) {
-        deps.log.info({ profile: name }, "profile not used by any output; not encoded");
-        continue;
-      }
-      this.encoders.set(
-        name,
-        new Encoder({
-          profile: name,
-          codec: p.codec,
-          bitrate: p.bitrate,
-          format: this.format,
-          history,
-          log: deps.log.child({ profile: name }),
-          ffmpeg: deps.ffmpeg,
-        }),
-      );
-    }
+    const profiles = Object.entries(cfg.profiles).flatMap(([name, p]) => {
+      if (used.has(name)) return [{ profile: name, codec: p.codec, bitrate: p.bitrate }];
+      deps.log.info({ profile: name }, "profile not used by any output; not encoded");
+      return [];
+    });
+    this.encoder = new Encoder({
+      profiles,
+      format: this.format,
+      history,
+      log: deps.log.child({ component: "encoder" }),
+      ffmpeg: deps.ffmpeg,
+    });
+    for (const s of this.encoder.streams) this.encoders.set(s.profile, s);
     const crossfadeSamples = Math.round((cfg.switcher.crossfadeMs / 1000) * this.format.sampleRate);
     this.program = new Program({
       format: this.format,
@@ -139,10 +136,10 @@ export class Channel implements ChannelView {
 
   start(): void {
     for (const i of this.inputs) i.start();
-    for (const e of this.encoders.values()) e.start();
+    this.encoder.start();
     for (const o of this.icecast) o.start();
     this.program.start();
-    this.watchTimer = setInterval(() => this.watch(), 100);
+    this.watchTimer = setInterval(() => this.watch(), 250);
     this.deps.log.info(
       {
         inputs: this.inputs.map((i) => i.id),
@@ -154,7 +151,7 @@ export class Channel implements ChannelView {
   }
 
   private onProgramFrame(pcm: Float32Array): void {
-    for (const e of this.encoders.values()) e.feed(pcm);
+    this.encoder.feed(pcm);
     this.programLevel = measureLevel(pcm);
     this.programMeter.push(pcm);
     const silence = this.deps.config.switcher.silence;
@@ -318,7 +315,7 @@ export class Channel implements ChannelView {
       if (this.watchTimer) clearInterval(this.watchTimer);
       await Promise.all(this.inputs.map((i) => i.close()));
       this.program.stop();
-      await Promise.all([...this.encoders.values()].map((e) => e.close()));
+      await this.encoder.close();
       await Promise.all([this.hls?.close(), ...this.icecast.map((o) => o.close())]);
       this.deps.log.info("channel stopped");
     })();

@@ -5,20 +5,23 @@ export function frameSamples(codec: Codec): number {
   return codec === "aac" ? 1024 : 1152;
 }
 
-/**
- * ffmpeg arguments for one profile's encoder: program PCM (f32le) on stdin, a bare
- * elementary stream on stdout (ADTS AAC-LC, or MP3 without Xing/ID3 headers so every
- * byte is audio frames), flushed packet by packet so frames leave as soon as encoded.
- */
-export function encoderArgs(codec: Codec, bitrate: number, fmt: AudioFormat): string[] {
-  const codecArgs =
-    codec === "aac"
-      ? ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", String(bitrate), "-f", "adts"]
-      : [
+export interface ProfileSpec {
+  profile: string;
+  codec: Codec;
+  bitrate: number;
+}
+
+/** Arguments that encode one profile to a bare elementary stream on file descriptor `fd`. */
+function profileOutput(p: ProfileSpec, fd: number): string[] {
+  const codec =
+    p.codec === "aac"
+      ? ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", String(p.bitrate), "-f", "adts"]
+      : // No Xing/ID3 header: every byte on the pipe is an audio frame.
+        [
           "-c:a",
           "libmp3lame",
           "-b:a",
-          String(bitrate),
+          String(p.bitrate),
           "-write_xing",
           "0",
           "-id3v2_version",
@@ -26,22 +29,34 @@ export function encoderArgs(codec: Codec, bitrate: number, fmt: AudioFormat): st
           "-f",
           "mp3",
         ];
+  return ["-map", "0:a", ...codec, "-flush_packets", "1", `pipe:${fd}`];
+}
+
+/**
+ * ffmpeg arguments for the channel's encoder: program PCM (s16le) on stdin, each profile
+ * encoded exactly once to its own pipe (fd 3, 4, … in the order given), frames flushed
+ * as soon as they are encoded.
+ */
+export function encoderArgs(profiles: ProfileSpec[], fmt: AudioFormat): string[] {
   return [
     "-hide_banner",
     "-nostats",
     "-loglevel",
     "warning",
     "-f",
-    "f32le",
+    "s16le",
     "-ar",
     String(fmt.sampleRate),
     "-ac",
     String(fmt.channels),
     "-i",
     "pipe:0",
-    ...codecArgs,
-    "-flush_packets",
-    "1",
-    "pipe:1",
+    ...profiles.flatMap((p, i) => profileOutput(p, 3 + i)),
   ];
+}
+
+/** The sample grid every encoder restart lands on, so all codecs' frame grids stay whole. */
+export function restartGrid(codecs: Codec[]): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return codecs.map(frameSamples).reduce((a, b) => (a * b) / gcd(a, b), 1);
 }

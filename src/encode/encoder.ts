@@ -1,61 +1,120 @@
 import type { ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import type { PcmHistory } from "../engine/pcm-history.js";
 import { Supervised } from "../process/supervisor.js";
 import type { AudioFormat, Codec, EncodedFrame, EncodedStream, EncodedStreamEvents } from "../stages.js";
 import { TypedEmitter } from "../util/events.js";
-import { encoderArgs, frameSamples } from "./encoder-args.js";
+import { encoderArgs, frameSamples, restartGrid, type ProfileSpec } from "./encoder-args.js";
 import { FrameParser } from "./frame-parser.js";
 
 export interface EncoderOptions {
-  profile: string;
-  codec: Codec;
-  bitrate: number;
+  profiles: ProfileSpec[];
   format: AudioFormat;
   history: PcmHistory;
   log: Logger;
   ffmpeg?: string;
 }
 
-/** More than this much program audio queued on an encoder's stdin means it is stuck. */
+/** More than this much program audio queued on the encoder's stdin means it is stuck. */
 const STALL_SEC = 3;
+/** Program frames (20 ms) per write to the encoder. */
+const BATCH_FRAMES = Number(process.env.ANTENNE_ENCODER_BATCH ?? 3);
 
-/**
- * One profile's encoder: program PCM in, whole frames out, fanned out to every
- * consumer. Frame positions are counted from where the encoder run started, so all
- * encoders of a codec share one frame grid. A crashed or stuck encoder is restarted by
- * the supervisor and re-fed from the earliest anchor its consumers ask for.
- */
-export class Encoder implements EncodedStream {
-  readonly profile: string;
-  readonly codec: Codec;
-  readonly bitrate: number;
-  readonly format: AudioFormat;
-  private readonly events: TypedEmitter<EncodedStreamEvents>;
-  private readonly sup: Supervised;
-  private readonly parser: FrameParser;
-  private readonly samples: number;
-  private readonly anchors: (() => number | null)[] = [];
-  private child: ChildProcess | null = null;
-  private runStart = 0;
-  private framesOut = 0;
-  private feeding = false;
+/** One profile's encoded frames, fanned out to every consumer (HLS variant, Icecast mounts). */
+export class ProfileStream implements EncodedStream {
+  readonly samples: number;
+  readonly events: TypedEmitter<EncodedStreamEvents>;
+  readonly anchors: (() => number | null)[] = [];
+  readonly parser: FrameParser;
+  framesOut = 0;
   frames = 0;
   bytes = 0;
 
+  constructor(
+    readonly profile: string,
+    readonly codec: Codec,
+    readonly bitrate: number,
+    readonly format: AudioFormat,
+    private readonly group: Encoder,
+    log: Logger,
+  ) {
+    this.samples = frameSamples(codec);
+    this.parser = new FrameParser(codec);
+    this.events = new TypedEmitter<EncodedStreamEvents>(log);
+  }
+
+  on<K extends keyof EncodedStreamEvents>(event: K, fn: EncodedStreamEvents[K]): void {
+    this.events.on(event, fn);
+  }
+
+  off<K extends keyof EncodedStreamEvents>(event: K, fn: EncodedStreamEvents[K]): void {
+    this.events.off(event, fn);
+  }
+
+  addRestartAnchor(fn: () => number | null): void {
+    this.anchors.push(fn);
+  }
+
+  /** The encoder process (shared by every profile of the channel). */
+  get pid(): number | undefined {
+    return this.group.pid;
+  }
+
+  get restarts(): number {
+    return this.group.restarts;
+  }
+
+  emitFrame(data: Buffer, runStart: number): void {
+    const frame: EncodedFrame = {
+      data,
+      pos: runStart + this.framesOut * this.samples,
+      samples: this.samples,
+    };
+    this.framesOut++;
+    this.frames++;
+    this.bytes += data.length;
+    this.events.emit("frame", frame);
+  }
+}
+
+/**
+ * The channel's encoder: ONE supervised ffmpeg that encodes every profile exactly once
+ * (program PCM in on stdin, one elementary stream per profile out on fd 3, 4, …).
+ * One process instead of one per profile halves the CPU and memory of the encode stage
+ * (see docs/design.md). Frame positions count from where the encoder run started, so
+ * every profile of a codec shares one frame grid. A crashed or stuck encoder restarts
+ * from the earliest anchor its consumers ask for (the HLS packager: its open segment),
+ * re-fed from the program history, so variants stay whole and aligned.
+ */
+export class Encoder {
+  readonly streams: ProfileStream[];
+  private readonly sup: Supervised;
+  private readonly grid: number;
+  private child: ChildProcess | null = null;
+  private runStart = 0;
+  private feeding = false;
+  private batch: Float32Array[] = [];
+
   constructor(private readonly opts: EncoderOptions) {
-    this.profile = opts.profile;
-    this.codec = opts.codec;
-    this.bitrate = opts.bitrate;
-    this.format = opts.format;
-    this.samples = frameSamples(opts.codec);
-    this.parser = new FrameParser(opts.codec);
-    this.events = new TypedEmitter<EncodedStreamEvents>(opts.log);
+    this.streams = opts.profiles.map(
+      (p) =>
+        new ProfileStream(
+          p.profile,
+          p.codec,
+          p.bitrate,
+          opts.format,
+          this,
+          opts.log.child({ profile: p.profile }),
+        ),
+    );
+    this.grid = restartGrid(opts.profiles.map((p) => p.codec));
     this.sup = new Supervised(
       {
-        name: `encoder:${opts.profile}`,
+        name: "encoder",
         command: opts.ffmpeg ?? "ffmpeg",
-        args: encoderArgs(opts.codec, opts.bitrate, opts.format),
+        args: encoderArgs(opts.profiles, opts.format),
+        stdio: 3 + opts.profiles.length,
         initialBackoffMs: 100,
         maxBackoffMs: 5000,
       },
@@ -80,84 +139,94 @@ export class Encoder implements EncodedStream {
     return this.sup.pid;
   }
 
-  on<K extends keyof EncodedStreamEvents>(event: K, fn: EncodedStreamEvents[K]): void {
-    this.events.on(event, fn);
-  }
-
-  off<K extends keyof EncodedStreamEvents>(event: K, fn: EncodedStreamEvents[K]): void {
-    this.events.off(event, fn);
-  }
-
-  addRestartAnchor(fn: () => number | null): void {
-    this.anchors.push(fn);
-  }
-
   start(): void {
-    this.sup.start();
+    if (this.streams.length > 0) this.sup.start();
   }
 
   private onSpawn(child: ChildProcess, run: number): void {
     this.child = child;
-    this.parser.reset();
-    this.framesOut = 0;
     const h = this.opts.history;
     if (run === 1) {
       this.runStart = h.end;
     } else {
-      // Restart on the frame grid, at the earliest point a consumer still needs.
+      // Restart on a grid every codec's frames fit, at the earliest point a consumer still needs.
       let from = h.end;
-      for (const a of this.anchors) {
-        const p = a();
-        if (p !== null && p < from) from = p;
-      }
-      const floorGrid = Math.floor(from / this.samples) * this.samples;
-      const oldestGrid = Math.ceil(h.start / this.samples) * this.samples;
+      for (const s of this.streams)
+        for (const a of s.anchors) {
+          const p = a();
+          if (p !== null && p < from) from = p;
+        }
+      const g = this.grid;
       this.runStart = Math.max(
-        floorGrid,
-        Math.min(oldestGrid, Math.floor(h.end / this.samples) * this.samples),
+        Math.floor(from / g) * g,
+        Math.min(Math.ceil(h.start / g) * g, Math.floor(h.end / g) * g),
       );
-      this.events.emit("restart", { pos: this.runStart, reason: this.sup.lastError ?? "restart" });
+    }
+    this.streams.forEach((s, i) => {
+      s.parser.reset();
+      s.framesOut = 0;
+      if (run > 1) s.events.emit("restart", { pos: this.runStart, reason: this.sup.lastError ?? "restart" });
+      const out = child.stdio[3 + i] as Readable | null;
+      out?.on("data", (chunk: Buffer) => {
+        if (this.child !== child) return;
+        for (const data of s.parser.push(chunk)) s.emitFrame(data, this.runStart);
+      });
+    });
+    this.batch = [];
+    if (run > 1) {
       const backlog = h.since(this.runStart);
       if (backlog.pcm.length > 0) this.write(backlog.pcm);
     }
     this.feeding = true;
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (this.child !== child) return;
-      for (const data of this.parser.push(chunk)) this.emitFrame(data);
-    });
   }
 
-  private emitFrame(data: Buffer): void {
-    const frame: EncodedFrame = {
-      data,
-      pos: this.runStart + this.framesOut * this.samples,
-      samples: this.samples,
-    };
-    this.framesOut++;
-    this.frames++;
-    this.bytes += data.length;
-    this.events.emit("frame", frame);
-  }
-
-  /** Called by the program clock with every program frame (already in the history). */
+  /**
+   * Called by the program clock with every program frame (already in the history).
+   * Frames are written in batches of BATCH_FRAMES: each write to the encoder's pipe
+   * costs a syscall and a wake-up on both sides, so fewer, larger writes cost less
+   * (measured in bench/channel-cpu.ts) for a few tens of ms of added latency.
+   */
   feed(pcm: Float32Array): void {
     if (!this.feeding) return;
-    this.write(pcm);
+    this.batch.push(pcm);
+    if (this.batch.length < BATCH_FRAMES) return;
+    const frames = this.batch;
+    this.batch = [];
+    const joined = new Float32Array(frames.reduce((n, f) => n + f.length, 0));
+    let o = 0;
+    for (const f of frames) {
+      joined.set(f, o);
+      o += f.length;
+    }
+    this.write(joined);
   }
 
   private write(pcm: Float32Array): void {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed) return;
-    const bytesPerSec = this.format.sampleRate * this.format.channels * 4;
+    const bytesPerSec = this.opts.format.sampleRate * this.opts.format.channels * 2;
     if (stdin.writableLength > STALL_SEC * bytesPerSec) {
       this.sup.restartNow(`encoder stalled: ${STALL_SEC} s of audio queued`);
       return;
     }
-    stdin.write(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+    stdin.write(toS16(pcm));
   }
 
   close(): Promise<void> {
     this.feeding = false;
     return this.sup.close(1000);
   }
+}
+
+/**
+ * 16-bit PCM for the encoder: half the bytes of f32 through the pipe (which is where the
+ * daemon's CPU went, see docs/benchmarks.md), and more resolution than a lossy encoder keeps.
+ */
+function toS16(pcm: Float32Array): Buffer {
+  const out = Buffer.allocUnsafe(pcm.length * 2);
+  for (let i = 0; i < pcm.length; i++) {
+    const v = pcm[i]! * 32767;
+    out.writeInt16LE(v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v), i * 2);
+  }
+  return out;
 }

@@ -109,8 +109,9 @@ export class InputBuffer implements FrameSource {
     return (this.fill() / this.rate) * 1000;
   }
 
+  /** The sender's clock offset as learned by the controller's integral (the proportional part is jitter). */
   driftPpm(): number {
-    return Math.round((this.ratio - 1) * 1e6);
+    return Math.round(this.integral * 1e6);
   }
 
   read(out: Float32Array, frames: number, nowMs: number): number {

@@ -82,7 +82,8 @@ export class Program implements ProgramTimeline {
     this.running = true;
     this.t0 = this.now();
     this.wall0 = (this.opts.wallNow ?? Date.now)();
-    this.timer = setInterval(() => this.tick(), Math.max(5, Math.floor(this.opts.frameMs / 2)));
+    // One wake-up per frame: frames due are computed from elapsed time, so timer jitter only adds latency.
+    this.timer = setInterval(() => this.tick(), this.opts.frameMs);
   }
 
   wallMsOf(pos: number): number {

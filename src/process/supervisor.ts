@@ -11,6 +11,8 @@ export interface ChildSpec {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   stableMs?: number;
+  /** Number of stdio pipes (≥ 3); fds 3+ are extra output pipes. */
+  stdio?: number;
 }
 
 export interface SupervisedEvents {
@@ -55,7 +57,9 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
   start(): void {
     if (this.closed || this.child) return;
     const run = ++this.run;
-    const child = spawn(this.spec.command, this.spec.args, { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(this.spec.command, this.spec.args, {
+      stdio: Array.from({ length: Math.max(3, this.spec.stdio ?? 3) }, () => "pipe" as const),
+    });
     this.child = child;
     this.startedAt = performance.now();
     let spawned = false;
