@@ -95,7 +95,7 @@ export class Decoder {
 
   /** A new connection: a fresh decoder, nothing carried over from the previous sender. */
   renew(reason: string): void {
-    if (this.child) this.sup.restartNow(reason);
+    if (this.child) this.sup.restartNow(reason, "info");
     else this.sup.start();
   }
 

@@ -125,10 +125,10 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
   }
 
   /** Kills the current child and starts a new one now (e.g. a stalled encoder). */
-  restartNow(reason: string): void {
+  restartNow(reason: string, level: "info" | "warn" = "warn"): void {
     const child = this.child;
     if (!child || this.closed) return;
-    this.log.warn({ child: this.spec.name, reason }, "restarting child");
+    this.log[level]({ child: this.spec.name, reason }, "restarting child");
     this.lastError = reason;
     this.child = null;
     this.restarts++;
