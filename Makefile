@@ -1,6 +1,8 @@
 # antenne: `make demo` and `make test` on a fresh Debian/Ubuntu machine.
 SHELL := /bin/bash
-DEB_PACKAGES := ffmpeg libsrt1.5-openssl srt-tools icecast2 prometheus chromium
+# What the daemon needs to run, and what the test suite adds (real peers, promtool, a browser).
+RUN_PACKAGES := ffmpeg libsrt1.5-openssl
+TEST_PACKAGES := $(RUN_PACKAGES) srt-tools icecast2 prometheus chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps system-deps node-deps build test test-unit test-e2e lint demo bench clean
@@ -8,8 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 all: build
 
 # Installs only what is missing, so a second run costs nothing.
+system-deps: PACKAGES ?= $(TEST_PACKAGES)
 system-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -41,11 +44,13 @@ test-unit: deps
 test-e2e: deps
 	npm run test:e2e
 
-demo: deps build
+demo:
+	$(MAKE) system-deps PACKAGES="$(RUN_PACKAGES)"
+	$(MAKE) build
 	node dist/src/cli.js demo
 
 bench: deps build
-	node dist/bench/channel-cpu.js
+	@for b in dist/bench/*.js; do case $$b in *proc-stats*) continue;; esac; echo "== $$b"; node $$b || exit 1; done
 
 clean:
 	rm -rf dist var
