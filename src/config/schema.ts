@@ -46,6 +46,8 @@ const icecast = z.strictObject({
   name: z.string().optional(),
   description: z.string().optional(),
   genre: z.string().optional(),
+  /** Sent as `ice-url`. */
+  homepage: z.string().optional(),
   public: z.boolean().default(false),
   admin: z.string().nullable().default(null),
   method: z.enum(["PUT", "SOURCE"]).default("PUT"),

@@ -98,21 +98,22 @@ export class IcecastOutput implements Closable {
     this.events = new TypedEmitter<IcecastOutputEvents>(this.log);
     this.now = opts.now ?? (() => performance.now());
     this.target = parseSourceUrl(config.url);
-    this.requestHead = Buffer.from(
-      buildSourceRequest({
-        target: this.target,
-        method: config.method,
-        codec: stream.codec,
-        bitrate: stream.bitrate,
-        format: stream.format,
-        name: config.name,
-        description: config.description,
-        genre: config.genre,
-        homepage: opts.homepage,
-        public: config.public,
-      }),
-      "utf8",
-    );
+    // Icecast reads ice-* headers as ISO-8859-1 (the mount's default charset) and shows
+    // UTF-8 bytes as mojibake ("TonalitÃ©"): send Latin-1 when every character fits.
+    const head = buildSourceRequest({
+      target: this.target,
+      method: config.method,
+      codec: stream.codec,
+      bitrate: stream.bitrate,
+      format: stream.format,
+      name: config.name,
+      description: config.description,
+      genre: config.genre,
+      homepage: opts.homepage,
+      public: config.public,
+    });
+    const latin1 = Buffer.from(head, "latin1");
+    this.requestHead = latin1.toString("latin1") === head ? latin1 : Buffer.from(head, "utf8");
     this.backoff = new Backoff(opts.backoff);
     this.maxQueueBytes = Math.max(16 * 1024, Math.round(((opts.maxQueueSec ?? 2) * stream.bitrate) / 8));
     this.admin = new IcecastAdmin({
