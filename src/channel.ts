@@ -129,7 +129,9 @@ export class Channel implements ChannelView {
         new IcecastOutput({
           config: ice,
           stream: this.encoders.get(ice.profile)!,
-          log: deps.log.child({ output: ice.id }),
+          // IcecastOutput adds the { output: id } child itself.
+          log: deps.log,
+          homepage: ice.homepage,
         }),
     );
   }
@@ -301,7 +303,8 @@ export class Channel implements ChannelView {
     });
     const outputs = this.outputStatuses().map((o) => ({
       id: o.id,
-      up: o.state === "connected" || o.state === "running",
+      // An Icecast source is "connected" during its handshake, before the server took it.
+      up: o.state === "running" || (o.kind !== "icecast" && o.state === "connected"),
       restarts: o.restarts,
       sentBytes: o.sentBytes ?? 0,
       listeners: o.listeners ?? null,
