@@ -12,11 +12,13 @@ export function decoderArgs(src: DecoderSource, fmt: AudioFormat): string[] {
   const input =
     src.kind === "stdin"
       ? // Live bytes: probe little so a new connection is on air fast; corrupt packets are skipped.
+        // 0.1 s of analysis: MPEG-TS/AAC or MP2 decodes ~170 ms after its first byte (0.5 s
+        // took ~570 ms, too much for "a restarted sender is decoded again within 1 s").
         [
           "-probesize",
           "32768",
           "-analyzeduration",
-          "500000",
+          "100000",
           "-fflags",
           "+nobuffer+discardcorrupt",
           "-i",

@@ -53,6 +53,8 @@ export class InputBuffer implements FrameSource {
   private partial = new Float32Array(0);
   /** Frames dropped to hold the target (fast sender, bursts). */
   droppedFrames = 0;
+  /** Times the fill went above target + margin and was cut back to target. */
+  overflows = 0;
   underruns = 0;
 
   constructor(opts: InputBufferOptions) {
@@ -60,7 +62,10 @@ export class InputBuffer implements FrameSource {
     this.ch = opts.channels;
     this.rate = opts.sampleRate;
     this.target = Math.round((opts.targetMs / 1000) * this.rate);
-    this.highWater = this.target + Math.max(Math.round(0.15 * this.rate), this.target);
+    // Room for the decoder's bursts (tens of ms; up to ~150 ms) above target, but never more
+    // than 200 ms: a sender faster than real time is held within 200 ms of the target delay.
+    const marginSec = Math.min(0.2, Math.max(0.15, opts.targetMs / 1000));
+    this.highWater = this.target + Math.round(marginSec * this.rate);
     this.starvationMs = opts.starvationMs;
     const capFrames = this.highWater + Math.round(2 * this.rate);
     this.ring = new SampleRing(capFrames * this.ch);
@@ -84,6 +89,7 @@ export class InputBuffer implements FrameSource {
       const excess = this.fill() - this.target;
       this.ring.drop(excess * this.ch);
       this.droppedFrames += excess;
+      this.overflows++;
       this.fillAvg = this.target;
     }
   }

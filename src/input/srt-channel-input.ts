@@ -19,7 +19,10 @@ export class SrtChannelInput implements ChannelInput {
   private readonly srt: SrtInput;
   private readonly decoder: Decoder;
   private readonly undecodable = { count: 0, flagged: false, lastPcmMs: 0 };
+  /** Overflow cuts already reported, and when the last line was logged. */
+  private readonly overrun = { seen: 0, loggedMs: -Infinity };
   private timer: NodeJS.Timeout | null = null;
+  private readonly rate: number;
 
   constructor(
     readonly id: string,
@@ -32,6 +35,7 @@ export class SrtChannelInput implements ChannelInput {
     private readonly now: () => number,
   ) {
     this.source = new InputBuffer({ id, ...format, targetMs: bufferMs, starvationMs });
+    this.rate = format.sampleRate;
     this.decoder = new Decoder({
       name: `decoder:${id}`,
       source: { kind: "stdin" },
@@ -66,6 +70,7 @@ export class SrtChannelInput implements ChannelInput {
   }
 
   private checkDecodable(): void {
+    this.checkOverrun();
     const u = this.undecodable;
     if (this.srt.status().state !== "connected" || u.flagged) return;
     if (this.decoder.pendingBytes > 0 && this.now() - u.lastPcmMs > UNDECODABLE_MS) {
@@ -78,11 +83,27 @@ export class SrtChannelInput implements ChannelInput {
     }
   }
 
+  /** A sender far faster than real time: the buffer cuts back to target; say so (≤ 1 line / 10 s). */
+  private checkOverrun(): void {
+    const n = this.source.overflows;
+    if (n === this.overrun.seen) return;
+    const cuts = n - this.overrun.seen;
+    this.overrun.seen = n;
+    const now = this.now();
+    if (now - this.overrun.loggedMs < 10_000) return;
+    this.overrun.loggedMs = now;
+    this.log.warn(
+      { input: this.id, cuts, droppedMs: Math.round((this.source.droppedFrames / this.rate) * 1000) },
+      "input delivers audio faster than real time; oldest audio dropped to hold the target delay",
+    );
+  }
+
   link(): InputLinkStatus {
     const s = this.srt.status();
     const rejected = { ...s.rejected };
     if (this.undecodable.count > 0)
       rejected.undecodable = (rejected.undecodable ?? 0) + this.undecodable.count;
+    if (this.source.overflows > 0) rejected.overrun = this.source.overflows;
     return {
       state: s.state,
       peer: s.peer,

@@ -134,8 +134,9 @@ export function createMetrics(view: ChannelView): Registry {
   gauge("antenne_srt_receive_buffer_seconds", "SRT receive buffer", ["input"], (g) =>
     srtInputs().forEach((i) => g.set({ input: i.id }, (i.srt?.receiveBufferMs ?? 0) / 1000)),
   );
-  gauge("antenne_srt_receive_rate_bits_per_second", "SRT receive rate", ["input"], (g) =>
-    srtInputs().forEach((i) => g.set({ input: i.id }, (i.srt?.receiveRateKbps ?? 0) * 1000)),
+  // Bytes, not bits: `promtool check metrics` rejects "bits" as a unit (base unit is bytes).
+  gauge("antenne_srt_receive_rate_bytes_per_second", "SRT receive rate", ["input"], (g) =>
+    srtInputs().forEach((i) => g.set({ input: i.id }, ((i.srt?.receiveRateKbps ?? 0) * 1000) / 8)),
   );
   const srtCounter = (
     name: string,

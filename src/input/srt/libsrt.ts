@@ -355,8 +355,13 @@ function bind(): LibSrt {
     close: (sock) => void srt_close(sock),
     getState: (sock) => srt_getsockstate(sock) as number,
     getPeer(sock) {
+      // addrBuf is shared with accept(): clear it, and trust it only if libsrt wrote to it.
+      // libsrt 1.5.1 answers 0 with length 0 for a caller socket connected non-blocking;
+      // without this the last accepted peer of any listener came back as the caller's peer.
+      addrBuf.fill(0);
       len4.writeInt32LE(addrBuf.length);
       if ((srt_getpeername(sock, addrBuf, len4) as number) < 0) return null;
+      if (len4.readInt32LE(0) <= 0) return null;
       return decodeSockaddr(addrBuf);
     },
     rejectReason: (sock) => srt_getrejectreason(sock) as number,
