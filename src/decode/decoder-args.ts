@@ -4,7 +4,7 @@ import type { AudioFormat } from "../stages.js";
 export type DecoderSource = { kind: "stdin" } | { kind: "file"; path: string };
 
 /**
- * ffmpeg arguments that turn anything ffmpeg decodes into program PCM (f32le at the
+ * ffmpeg arguments that turn anything ffmpeg decodes into program PCM (s16le at the
  * program rate and layout) on stdout. A mid-stream change of rate or layout
  * reconfigures ffmpeg's filter graph, so the output format never changes.
  */
@@ -41,7 +41,7 @@ export function decoderArgs(src: DecoderSource, fmt: AudioFormat): string[] {
     "-ar",
     String(fmt.sampleRate),
     "-f",
-    "f32le",
+    "s16le",
     "-flush_packets",
     "1",
     "pipe:1",

@@ -69,19 +69,23 @@ export class Decoder {
     });
   }
 
+  /**
+   * Decoders deliver s16le: half the bytes of f32 through the pipe, which is most of what an
+   * input costs the daemon (docs/benchmarks.md), and all the resolution a broadcast feed has.
+   */
   private toFloat(chunk: Buffer): Float32Array {
     let data = chunk;
     if (this.carry) {
       data = Buffer.concat([this.carry, chunk]);
       this.carry = null;
     }
-    const whole = data.length - (data.length % 4);
+    const whole = data.length - (data.length % 2);
     if (whole < data.length) this.carry = Buffer.from(data.subarray(whole));
-    // Copy into an aligned buffer: Float32Array views need 4-byte alignment.
-    const out = new Float32Array(whole / 4);
-    new Uint8Array(out.buffer).set(data.subarray(0, whole));
+    const out = new Float32Array(whole / 2);
+    for (let i = 0; i < out.length; i++) out[i] = data.readInt16LE(i * 2) / 32768;
     return out;
   }
+
 
   /** Feeds live bytes; dropped (not queued without bound) while no decoder runs. */
   write(bytes: Buffer): void {

@@ -146,7 +146,7 @@ export class InputBuffer implements FrameSource {
     const errSec = (this.fillAvg - this.target) / this.rate;
     // Kp: 100 ms of excess fill asks for 0.05 %; the integral learns the sender's drift.
     const kp = 0.005;
-    const ki = kp / 20;
+    const ki = kp / 8;
     this.integral = clamp(this.integral + ki * errSec * dt, MAX_RATIO_DEVIATION);
     this.ratio = 1 + clamp(kp * errSec + this.integral, MAX_RATIO_DEVIATION);
   }

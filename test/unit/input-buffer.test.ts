@@ -40,7 +40,7 @@ function simulate(driftPpm: number, seconds: number, burstMs = 60) {
         maxStep = Math.max(maxStep, Math.abs(v - prev));
         prev = v;
       }
-      if (t > 60_000) {
+      if (t > Math.min(60_000, (seconds * 1000) / 2)) {
         minMs = Math.min(minMs, buf.bufferMs());
         maxMs = Math.max(maxMs, buf.bufferMs());
       }
@@ -48,6 +48,13 @@ function simulate(driftPpm: number, seconds: number, burstMs = 60) {
   }
   return { buf, minMs, maxMs, underruns: buf.underruns - underrunsAfterStart, maxStep };
 }
+
+test("the controller learns a 0.1 % drift within 2 minutes", () => {
+  for (const drift of [1000, -1000]) {
+    const r = simulate(drift, 120);
+    assert.ok(Math.abs(r.buf.driftPpm() - drift) < 100, `driftPpm ${r.buf.driftPpm()} vs ${drift} after 120 s`);
+  }
+});
 
 for (const drift of [1000, -1000, 0, 500]) {
   test(`a sender ${drift} ppm off holds the buffer in band for 10 simulated minutes`, () => {
