@@ -222,11 +222,11 @@ export class Encoder {
  * 16-bit PCM for the encoder: half the bytes of f32 through the pipe (which is where the
  * daemon's CPU went, see docs/benchmarks.md), and more resolution than a lossy encoder keeps.
  */
-function toS16(pcm: Float32Array): Buffer {
-  const out = Buffer.allocUnsafe(pcm.length * 2);
+function toS16(pcm: Float32Array): Uint8Array {
+  const out = new Int16Array(pcm.length);
   for (let i = 0; i < pcm.length; i++) {
     const v = pcm[i]! * 32767;
-    out.writeInt16LE(v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v), i * 2);
+    out[i] = v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v);
   }
-  return out;
+  return new Uint8Array(out.buffer);
 }

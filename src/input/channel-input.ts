@@ -1,16 +1,10 @@
 import type { FrameSource } from "../engine/input-buffer.js";
+import type { SrtStatsSnapshot } from "./srt/srt-stats.js";
 
 export type InputState = "connected" | "listening" | "connecting" | "idle" | "failed";
 
-export interface SrtStats {
-  rttMs: number;
-  packetsReceived: number;
-  packetsLost: number;
-  packetsDropped: number;
-  packetsRetransmitted: number;
-  receiveBufferMs: number;
-  receiveRateKbps: number;
-}
+/** The SRT statistics shape is owned by the SRT stage. */
+export type SrtStats = SrtStatsSnapshot;
 
 /** Connection-level facts about an input (levels and availability come from the engine). */
 export interface InputLinkStatus {
