@@ -89,7 +89,6 @@ export class Decoder {
     return out;
   }
 
-
   /** Feeds live bytes; dropped (not queued without bound) while no decoder runs. */
   write(bytes: Buffer): void {
     const stdin = this.child?.stdin;

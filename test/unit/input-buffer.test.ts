@@ -52,7 +52,10 @@ function simulate(driftPpm: number, seconds: number, burstMs = 60) {
 test("the controller learns a 0.1 % drift within 2 minutes", () => {
   for (const drift of [1000, -1000]) {
     const r = simulate(drift, 120);
-    assert.ok(Math.abs(r.buf.driftPpm() - drift) < 100, `driftPpm ${r.buf.driftPpm()} vs ${drift} after 120 s`);
+    assert.ok(
+      Math.abs(r.buf.driftPpm() - drift) < 100,
+      `driftPpm ${r.buf.driftPpm()} vs ${drift} after 120 s`,
+    );
   }
 });
 
