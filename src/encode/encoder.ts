@@ -27,6 +27,7 @@ export class ProfileStream implements EncodedStream {
   readonly events: TypedEmitter<EncodedStreamEvents>;
   readonly anchors: (() => number | null)[] = [];
   readonly parser: FrameParser;
+  readonly primingFrames: number;
   framesOut = 0;
   frames = 0;
   bytes = 0;
@@ -40,6 +41,7 @@ export class ProfileStream implements EncodedStream {
     log: Logger,
   ) {
     this.samples = frameSamples(codec);
+    this.primingFrames = codec === "aac" ? 1 : 0;
     this.parser = new FrameParser(codec);
     this.events = new TypedEmitter<EncodedStreamEvents>(log);
   }
@@ -66,12 +68,13 @@ export class ProfileStream implements EncodedStream {
   }
 
   emitFrame(data: Buffer, runStart: number): void {
-    const frame: EncodedFrame = {
-      data,
-      pos: runStart + this.framesOut * this.samples,
-      samples: this.samples,
-    };
-    this.framesOut++;
+    // ffmpeg's AAC encoder starts every run with one frame of priming (1024 samples of its
+    // own padding): dropped, so a frame's pos is the program sample it really carries and PDT
+    // is exact. (An MP3 run is left whole: its first frames feed the bit reservoir; libmp3lame's
+    // 1105-sample delay stays, ~23 ms.)
+    const k = this.framesOut++ - this.primingFrames;
+    if (k < 0) return;
+    const frame: EncodedFrame = { data, pos: runStart + k * this.samples, samples: this.samples };
     this.frames++;
     this.bytes += data.length;
     this.events.emit("frame", frame);
