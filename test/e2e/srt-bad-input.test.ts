@@ -61,7 +61,7 @@ describe("bad input on one SRT input never disturbs the rest of the channel", { 
   const a = () => inputStatus(d, "a");
 
   /** B on air, available, HLS segments fresh and without discontinuity, in every sample since `from`. */
-  const assertRestUnaffected = (from: number, what: string) => {
+  const assertRestUnaffected = async (from: number, what: string) => {
     const mine = samples.slice(from);
     assert.ok(mine.length >= 2, `${what}: monitor samples`);
     for (const s of mine) {
@@ -69,9 +69,19 @@ describe("bad input on one SRT input never disturbs the rest of the channel", { 
       assert.ok(s.b.available && s.b.state === "connected", `${what}: B available at ${s.t} ms`);
       assert.ok(s.segAgeSec <= 2 * SEGMENT_SEC + 1, `${what}: last HLS segment ${s.segAgeSec} s old`);
     }
-    const pl = media(hlsDir, "bad", "midfi");
-    assert.ok(pl && pl.segments.every((s) => !s.discontinuity), `${what}: no HLS discontinuity`);
-    assert.ok(pl.segments.at(-1)!.seq > lastSeq, `${what}: HLS sequence goes on`);
+    // A step can be shorter than a segment: wait (bounded) for the next one.
+    const pl = await until(
+      () => {
+        const p = media(hlsDir, "bad", "midfi");
+        return p && p.segments.at(-1)!.seq > lastSeq ? p : null;
+      },
+      (2 * SEGMENT_SEC + 2) * 1000,
+      `${what}: HLS sequence goes on`,
+    );
+    assert.ok(
+      pl.segments.every((s) => !s.discontinuity),
+      `${what}: no HLS discontinuity`,
+    );
     lastSeq = pl.segments.at(-1)!.seq;
   };
 
@@ -156,7 +166,7 @@ api: { listen: "127.0.0.1:${api}" }
     assert.equal(after.state, "listening");
     assert.equal(after.connections, before.connections, "no connection from noise");
     assert.equal(after.receivedBytes, before.receivedBytes, "no byte of noise reached the decoder");
-    assertRestUnaffected(from, "random UDP");
+    await assertRestUnaffected(from, "random UDP");
   });
 
   test("a valid SRT connection carrying random bytes: rejected.undecodable after ~3 s", async () => {
@@ -201,7 +211,7 @@ api: { listen: "127.0.0.1:${api}" }
       clearInterval(feed);
       await kill(slt);
     }
-    assertRestUnaffected(from, "random bytes over SRT");
+    await assertRestUnaffected(from, "random bytes over SRT");
   });
 
   test("a wrong passphrase is rejected and counted", async () => {
@@ -228,7 +238,7 @@ api: { listen: "127.0.0.1:${api}" }
     assert.ok(logs.find(/srt connection rejected/, { reason: "passphrase" }, mark).length >= 1, "log line");
     const s = await a();
     assert.equal(s.connections, c0, "not adopted");
-    assertRestUnaffected(from, "wrong passphrase");
+    await assertRestUnaffected(from, "wrong passphrase");
   });
 
   test("a second caller while the first is live is rejected busy; the first keeps its place", async () => {
@@ -249,7 +259,7 @@ api: { listen: "127.0.0.1:${api}" }
     assert.ok(metric(m, "antenne_input_rejected_total", { input: "a", reason: "busy" }) >= 1);
     await kill(second);
     await kill(first);
-    assertRestUnaffected(from, "second caller");
+    await assertRestUnaffected(from, "second caller");
   });
 
   test("a sender at 10 × real time: A's buffer stays at target, B unaffected", async () => {
@@ -291,7 +301,7 @@ api: { listen: "127.0.0.1:${api}" }
     } finally {
       await kill(fast);
     }
-    assertRestUnaffected(from, "10x sender");
+    await assertRestUnaffected(from, "10x sender");
   });
 
   test("44.1 kHz mono → 48 kHz stereo mid-stream: A keeps decoding and the new audio is heard", async () => {
@@ -387,7 +397,7 @@ api: { listen: "127.0.0.1:${api}" }
     );
     const restarts = d.channel.inputs.find((i) => i.id === "a")!.link().decoderRestarts ?? 0;
     assert.equal(restarts - restarts0, 1, "one decoder renewal for the new connection, none for the change");
-    assertRestUnaffected(from, "rate/layout change");
+    await assertRestUnaffected(from, "rate/layout change");
     // Put A on air to hear what it decodes after the change: 880 Hz (part 2).
     const res = await fetch(`${d.url}/api/v1/switch`, {
       method: "POST",
@@ -438,7 +448,7 @@ api: { listen: "127.0.0.1:${api}" }
     assert.ok(levelMs <= 1000 + BUFFER_MS + 200, `level back ${levelMs.toFixed(0)} ms after the restart`);
     assert.ok(logs.find(/srt connected/, { input: "a" }, mark).length >= 1);
     await until(async () => (await a()).available, 5000, "A available again", 100);
-    assertRestUnaffected(from, "SIGKILL + restart");
+    await assertRestUnaffected(from, "SIGKILL + restart");
   });
 
   test("a caller input whose target is not listening at start connects when it appears", async () => {
@@ -467,7 +477,7 @@ api: { listen: "127.0.0.1:${api}" }
     console.log(
       `caller connected ${(performance.now() - appearedAt).toFixed(0)} ms after its target appeared`,
     );
-    assertRestUnaffected(from, "late caller target");
+    await assertRestUnaffected(from, "late caller target");
   });
 
   test("the daemon is healthy at the end: every counter in /metrics, promtool clean", async () => {
