@@ -86,11 +86,15 @@ export class InputBuffer implements FrameSource {
     this.droppedFrames += this.ring.push(data.subarray(0, whole)) / this.ch;
     this.lastWriteMs = nowMs;
     if (this.fill() > this.highWater) {
-      const excess = this.fill() - this.target;
+      // Cut back to midway, not to the target: a real-time sender that delivers in bursts
+      // (~280 ms for silent AAC) would otherwise be cut on every burst and drain to empty
+      // before the next one. A faster-than-real-time sender still stays within the margin.
+      const keep = this.target + Math.round((this.highWater - this.target) / 2);
+      const excess = this.fill() - keep;
       this.ring.drop(excess * this.ch);
       this.droppedFrames += excess;
       this.overflows++;
-      this.fillAvg = this.target;
+      this.fillAvg = keep;
     }
   }
 
@@ -103,8 +107,16 @@ export class InputBuffer implements FrameSource {
     this.fillAvg = -1;
   }
 
+  /**
+   * Audio is arriving: something came within starvationMs, or — for senders that deliver in
+   * bursts (a silent AAC stream arrives every ~280 ms) — the gap is under 2 × starvationMs and
+   * the buffer still holds half its target. A sender that stopped has drained its buffer by
+   * then, so it is still declared starved after about starvationMs.
+   */
   arriving(nowMs: number): boolean {
-    return nowMs - this.lastWriteMs <= this.starvationMs;
+    const gap = nowMs - this.lastWriteMs;
+    if (gap <= this.starvationMs) return true;
+    return gap <= 2 * this.starvationMs && this.primed && this.fill() >= this.target / 2;
   }
 
   fill(): number {

@@ -380,9 +380,11 @@ api: { listen: "127.0.0.1:${api}" }
       await sleep(200);
     }
     console.log(`rate/layout change: A rms every 200 ms over 8 s: ${levels.join(" ")}`);
-    // Mono is upmixed at -3 dB by ffmpeg (-24 dBFS), stereo is -21 dBFS; the change itself may
-    // cost one meter frame, never a gap.
-    assert.ok(Math.min(...levels) > -45, `A's level dropped to ${Math.min(...levels)} dBFS`);
+    // Mono is upmixed at -3 dB by ffmpeg (-24 dBFS), stereo is -21 dBFS. The change itself may
+    // cost one meter frame (part 2 was encoded on its own, so it starts with 21 ms of AAC
+    // priming silence in the content), never more.
+    const dips = levels.filter((l) => l <= -45);
+    assert.ok(dips.length <= 1, `A's level dropped below -45 dBFS ${dips.length} times: ${dips.join(" ")}`);
     assert.ok(
       levels.slice(-8).every((l) => Math.abs(l + 21) < 1.5),
       "stereo part at -21 dBFS",

@@ -118,3 +118,15 @@ test("odd-sized writes keep channels interleaved", () => {
     assert.equal(out[2 * i + 1], -0.25);
   }
 });
+
+test("a burst gap longer than starvationMs is covered while the buffer holds half its target", () => {
+  const buf = new InputBuffer({ id: "x", sampleRate: RATE, channels: CH, targetMs: 300, starvationMs: 300 });
+  const out = new Float32Array(960 * CH);
+  buf.write(new Float32Array(Math.round(0.45 * RATE) * CH).fill(0.1), 0);
+  assert.equal(buf.read(out, 960, 0), 960);
+  assert.equal(buf.arriving(350), true, "gap of 350 ms, 430 ms buffered");
+  assert.equal(buf.arriving(601), false, "never beyond 2 × starvationMs");
+  // A sender that stopped: its buffer drains, so it is starved right after starvationMs.
+  for (let t = 20; t <= 320; t += 20) buf.read(out, 960, t);
+  assert.equal(buf.arriving(320), false, `drained to ${buf.bufferMs()} ms`);
+});
