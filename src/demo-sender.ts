@@ -34,6 +34,11 @@ export function testSender(opts: {
     "mpegts",
     "-mpegts_flags",
     "resend_headers",
+    // Every audio frame in its own PES, sent at once (see README "Sending audio").
+    "-pes_payload_size",
+    "0",
+    "-muxdelay",
+    "0",
     "-flush_packets",
     "1",
     `srt://${target}?mode=caller&latency=120000&pkt_size=1316`,

@@ -24,7 +24,9 @@ export function decoderArgs(src: DecoderSource, fmt: AudioFormat): string[] {
           "-i",
           "pipe:0",
         ]
-      : ["-re", "-stream_loop", "-1", "-i", src.path];
+      : // A file is decoded as fast as we read it (no -re): the input pulls on demand, so a
+        // busy machine delaying ffmpeg for a moment never starves the program.
+        ["-stream_loop", "-1", "-i", src.path];
   return [
     "-hide_banner",
     "-nostats",

@@ -28,6 +28,7 @@ export class Decoder {
   decodedBytes = 0;
   errors = 0;
   lastError: string | null = null;
+  private paused = false;
 
   constructor(private readonly opts: DecoderOptions) {
     this.sup = new Supervised(
@@ -50,6 +51,10 @@ export class Decoder {
     });
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get restarts(): number {
     return this.sup.restarts;
   }
@@ -67,6 +72,23 @@ export class Decoder {
       this.decodedBytes += chunk.length;
       this.opts.onPcm(this.toFloat(chunk));
     });
+    if (this.paused) child.stdout?.pause();
+  }
+
+  /**
+   * Stops reading the decoder's output (a file input has enough decoded ahead): the pipe
+   * fills and ffmpeg blocks on its write, so a local file is decoded on demand.
+   */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.child?.stdout?.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.child?.stdout?.resume();
   }
 
   /**

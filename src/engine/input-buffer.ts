@@ -22,6 +22,11 @@ export interface InputBufferOptions {
   /** Target delay held on every input (same on every path). */
   targetMs: number;
   starvationMs: number;
+  /**
+   * Steer the read ratio on the fill (default). Off for a source already on the program
+   * clock (a file read on demand): it has no drift to learn, and is read at exactly 1:1.
+   */
+  steer?: boolean;
 }
 
 /** The steering never asks for more than ±0.1 % of rate change (inaudible, ±1.7 cents). */
@@ -43,6 +48,7 @@ export class InputBuffer implements FrameSource {
   private readonly target: number; // frames
   private readonly highWater: number; // frames: above this, drop back to target
   private readonly starvationMs: number;
+  private readonly steering: boolean;
   private primed = false;
   private phase = 0; // fractional read position within the ring, in frames
   private ratio = 1;
@@ -67,6 +73,7 @@ export class InputBuffer implements FrameSource {
     const marginSec = Math.min(0.2, Math.max(0.15, opts.targetMs / 1000));
     this.highWater = this.target + Math.round(marginSec * this.rate);
     this.starvationMs = opts.starvationMs;
+    this.steering = opts.steer ?? true;
     const capFrames = this.highWater + Math.round(2 * this.rate);
     this.ring = new SampleRing(capFrames * this.ch);
   }
@@ -141,7 +148,7 @@ export class InputBuffer implements FrameSource {
       this.primed = true;
       this.phase = 0;
     }
-    this.steer(dt);
+    if (this.steering) this.steer(dt);
     const delivered = this.resample(out, frames);
     if (delivered < frames) {
       this.primed = false;

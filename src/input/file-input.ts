@@ -1,14 +1,31 @@
 import type { Logger } from "pino";
 import { Decoder } from "../decode/decoder.js";
-import { InputBuffer } from "../engine/input-buffer.js";
+import { InputBuffer, type FrameSource } from "../engine/input-buffer.js";
 import type { AudioFormat } from "../stages.js";
 import type { ChannelInput, InputLinkStatus } from "./channel-input.js";
 
-/** A looped audio file (anything ffmpeg decodes), decoded at real time into an input buffer. */
-export class FileInput implements ChannelInput {
+/** Decoded audio held ahead of the input buffer: read pauses above HIGH, resumes below LOW. */
+const AHEAD_HIGH_SEC = 1;
+const AHEAD_LOW_SEC = 0.5;
+
+/**
+ * A looped audio file (anything ffmpeg decodes), pulled on demand: ffmpeg decodes ahead
+ * of the program (its output pipe is paused once a second is waiting) and every program
+ * read first tops the input buffer up. A local file is on the program clock, so the
+ * buffer reads it 1:1 (no drift steering), and a moment of CPU starvation of ffmpeg is
+ * covered by the decoded-ahead second instead of becoming a gap: this is the safety loop
+ * that must never fail.
+ */
+export class FileInput implements ChannelInput, FrameSource {
   readonly kind = "file";
-  readonly source: InputBuffer;
+  private readonly buffer: InputBuffer;
   private readonly decoder: Decoder;
+  private readonly ch: number;
+  private readonly targetFrames: number;
+  private readonly highSamples: number;
+  private readonly lowSamples: number;
+  private ahead: Float32Array[] = [];
+  private aheadSamples = 0;
 
   constructor(
     readonly id: string,
@@ -20,22 +37,81 @@ export class FileInput implements ChannelInput {
     log: Logger,
     private readonly now: () => number,
   ) {
-    this.source = new InputBuffer({ id, ...format, targetMs: bufferMs, starvationMs });
+    this.ch = format.channels;
+    this.targetFrames = Math.round((bufferMs / 1000) * format.sampleRate);
+    this.highSamples = AHEAD_HIGH_SEC * format.sampleRate * format.channels;
+    this.lowSamples = AHEAD_LOW_SEC * format.sampleRate * format.channels;
+    this.buffer = new InputBuffer({ id, ...format, targetMs: bufferMs, starvationMs, steer: false });
     this.decoder = new Decoder({
       name: `decoder:${id}`,
       source: { kind: "file", path },
       format,
       log,
-      onPcm: (pcm) => this.source.write(pcm, this.now()),
+      onPcm: (pcm) => this.decoded(pcm),
     });
+  }
+
+  /** The running decoder's pid (tests stop it to play a CPU-starved machine). */
+  get decoderPid(): number | undefined {
+    return this.decoder.pid;
+  }
+
+  get source(): FrameSource {
+    return this;
   }
 
   start(): void {
     this.decoder.start();
   }
 
+  private decoded(pcm: Float32Array): void {
+    this.ahead.push(pcm);
+    this.aheadSamples += pcm.length;
+    if (this.aheadSamples >= this.highSamples) this.decoder.pause();
+    this.topUp(0, this.now());
+  }
+
+  /** Moves decoded audio into the buffer until it holds the target plus the frames about to be read. */
+  private topUp(frames: number, nowMs: number): void {
+    let need = (this.targetFrames + frames + 2 - this.buffer.fill()) * this.ch;
+    while (need > 0 && this.ahead.length > 0) {
+      const head = this.ahead[0]!;
+      if (head.length <= need) {
+        this.ahead.shift();
+        this.buffer.write(head, nowMs);
+        need -= head.length;
+        this.aheadSamples -= head.length;
+      } else {
+        // Whole frames only, so the buffer's fill counts exactly what was moved.
+        const take = Math.min(head.length, Math.ceil(need / this.ch) * this.ch);
+        this.buffer.write(head.subarray(0, take), nowMs);
+        this.ahead[0] = head.subarray(take);
+        this.aheadSamples -= take;
+        need = 0;
+      }
+    }
+    if (this.aheadSamples < this.lowSamples) this.decoder.resume();
+  }
+
+  read(out: Float32Array, frames: number, nowMs: number): number {
+    this.topUp(frames, nowMs);
+    return this.buffer.read(out, frames, nowMs);
+  }
+
+  arriving(nowMs: number): boolean {
+    return this.buffer.arriving(nowMs);
+  }
+
+  bufferMs(): number {
+    return this.buffer.bufferMs();
+  }
+
+  driftPpm(): number {
+    return 0;
+  }
+
   link(): InputLinkStatus {
-    const alive = this.source.arriving(this.now());
+    const alive = this.buffer.arriving(this.now());
     return {
       state: alive ? "connected" : this.decoder.restarts > 0 ? "failed" : "connecting",
       peer: null,

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { decodeMono, dominant } from "../helpers/audio.js";
+import { pino } from "pino";
+import { FileInput } from "../../src/input/file-input.js";
+import { decodeMono, dominant, longestSilence, toneShare } from "../helpers/audio.js";
 import { startTestDaemon, tempDir } from "../helpers/channel.js";
 import { parseMedia } from "../helpers/m3u8.js";
 import { run, until } from "../helpers/proc.js";
@@ -67,6 +69,86 @@ api: { listen: "127.0.0.1:${port}" }
       }
     } finally {
       await d.close();
+    }
+  },
+);
+
+test(
+  "a file input is pulled on demand: its decoder stopped for longer than the buffer leaves no gap, and it never runs ahead unbounded",
+  { timeout: 60_000 },
+  async () => {
+    const dir = tempDir();
+    const flac = join(dir, "loop.flac");
+    const mk = await run(
+      "ffmpeg",
+      [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=880:r=48000:d=1",
+        "-ac",
+        "2",
+        "-y",
+        flac,
+      ],
+      { timeoutMs: 20_000 },
+    );
+    assert.equal(mk.code, 0, mk.stderr);
+    const log = pino({ level: "silent" });
+    const input = new FileInput("loop", true, flac, { sampleRate: 48000, channels: 2 }, 300, 300, log, () =>
+      performance.now(),
+    );
+    input.start();
+    try {
+      await until(() => input.bufferMs() >= 300, 10_000, "the buffer primed");
+      const frames = 960;
+      const out = new Float32Array(frames * 2);
+      const mono: number[] = [];
+      let short = 0;
+      let reads = 0;
+      const t0 = performance.now();
+      let stopped = false;
+      let resumedAt = 0;
+      // 4 s of program at 20 ms frames, reading as many frames as are due (as the program clock does).
+      while (reads < 200) {
+        const due = Math.floor((performance.now() - t0) / 20) + 1;
+        while (reads < due && reads < 200) {
+          const got = input.read(out, frames, performance.now());
+          if (got < frames) short++;
+          for (let i = 0; i < frames; i++) mono.push(out[i * 2]!);
+          reads++;
+        }
+        if (!stopped && reads >= 50) {
+          // A CPU-starved decoder: stopped for 800 ms, far longer than the 300 ms buffer.
+          process.kill(input.decoderPid!, "SIGSTOP");
+          stopped = true;
+          const pid = input.decoderPid!;
+          setTimeout(() => {
+            process.kill(pid, "SIGCONT");
+            resumedAt = reads;
+          }, 800);
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(resumedAt > 50, "the decoder was stopped and resumed while reading");
+      assert.equal(short, 0, "every read delivered a whole frame");
+      assert.ok(input.arriving(performance.now()), "still arriving");
+      const pcm = Float32Array.from(mono);
+      assert.ok(longestSilence(pcm) < 48, `longest silence ${longestSilence(pcm)} samples`);
+      for (let s = 0; s + 48000 <= pcm.length; s += 24000) {
+        const share = toneShare(pcm.subarray(s, s + 48000), 880, 48000);
+        assert.ok(share > 0.9, `window at ${s}: 880 Hz share ${share}`);
+      }
+      // Pulled, not run ahead: decoded bytes stay within played + the second held ahead + a pipe.
+      const played = reads * frames * 2 * 2; // s16 stereo bytes
+      const decoded = input.link().receivedBytes;
+      assert.ok(decoded < played + 48000 * 4 * 1.5 + 65536 * 2, `decoded ${decoded} vs played ${played}`);
+      assert.ok(decoded >= played, `decoded ${decoded} vs played ${played}`);
+    } finally {
+      await input.close();
     }
   },
 );

@@ -20,7 +20,7 @@ import { spawnBounded } from "./srt-helpers.js";
  * ffmpeg's MPEG-TS muxer otherwise sends audio in ~330 ms bursts (one 2930-byte PES per
  * burst), longer than starvationMs 300: the input would flap between available and not.
  */
-export const SMOOTH_TS = ["-pes_payload_size", "0", "-flush_packets", "1"];
+export const SMOOTH_TS = ["-pes_payload_size", "0", "-muxdelay", "0", "-flush_packets", "1"];
 
 /**
  * lavfi sine source at `freq` (1/8 full scale: -18 dBFS peak, -21 dBFS RMS), sent as dual

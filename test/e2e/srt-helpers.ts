@@ -78,7 +78,7 @@ const SINE = [
  * Without these, ffmpeg's MPEG-TS muxer sends audio in ~330 ms bursts (2930-byte PES
  * payloads), longer than a 300 ms starvationMs; with them it sends every ~20-40 ms.
  */
-export const SMOOTH_TS = ["-pes_payload_size", "0", "-flush_packets", "1"];
+export const SMOOTH_TS = ["-pes_payload_size", "0", "-muxdelay", "0", "-flush_packets", "1"];
 
 /** ffmpeg sending AAC in MPEG-TS to an SRT URL (ffmpeg's latency is in microseconds). */
 export function ffmpegSender(url: string, maxMs = 60_000, extra: string[] = SMOOTH_TS): ChildProcess {

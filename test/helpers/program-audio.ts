@@ -13,8 +13,8 @@ export const RATE = 48000;
 
 /**
  * ffmpeg sending a sine as AAC in MPEG-TS to an SRT listener. `-pes_payload_size 0
- * -flush_packets 1` make it send every ~20-40 ms instead of ~330 ms bursts (longer than
- * a 300 ms starvationMs). `af` is an optional filter (e.g. a scheduled volume=0).
+ * -muxdelay 0 -flush_packets 1` make it send every ~20-40 ms instead of ~330 ms bursts
+ * (longer than a 300 ms starvationMs), also while it sends digital silence. `af` is an optional filter (e.g. a scheduled volume=0).
  */
 export function toneSender(
   port: number,
@@ -42,6 +42,8 @@ export function toneSender(
       "-f",
       "mpegts",
       "-pes_payload_size",
+      "0",
+      "-muxdelay",
       "0",
       "-flush_packets",
       "1",
