@@ -23,5 +23,5 @@ ENV NODE_ENV=production
 # In a container the API must listen on all interfaces: set api.listen to "0.0.0.0:8080" in the channel file.
 EXPOSE 8080
 VOLUME ["/var/lib/antenne"]
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/src/cli.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=1", "/app/dist/src/cli.js"]
 CMD ["run", "/etc/antenne/channel.yaml"]

@@ -47,7 +47,7 @@ test-e2e: deps
 demo:
 	$(MAKE) system-deps PACKAGES="$(RUN_PACKAGES)"
 	$(MAKE) build
-	node dist/src/cli.js demo
+	node --max-semi-space-size=1 dist/src/cli.js demo
 
 bench: deps build
 	@for b in dist/bench/*.js; do case $$b in *proc-stats*) continue;; esac; echo "== $$b"; node $$b || exit 1; done

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure, type Usage } from "./proc-stats.js";
+import { NODE_FLAGS } from "../src/node-flags.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP = 8;
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   );
   const ff = await run("ffmpeg", plainFfmpeg(dir));
   console.log(`plain ffmpeg, 4 encodes:        ${fmt(ff.total)}`);
-  const daemon = spawn("node", [CLI, "run", channelFile(dir, port)], { stdio: "ignore" });
+  const daemon = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, port)], { stdio: "ignore" });
   const ch = await run("antenne", daemon);
   console.log(`antenne channel (${ch.processes} processes): ${fmt(ch.total)}`);
   console.log(`  daemon process alone:         ${fmt(ch.self)}`);

@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseIcecastStats } from "../src/output/icecast/stats.js";
 import { IcecastServer, freePort } from "../test/helpers/icecast-server.js";
 import { measure } from "./proc-stats.js";
+import { NODE_FLAGS } from "../src/node-flags.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -67,7 +68,7 @@ interface Sample {
 
 async function once(dir: string, c: Case, ice: IcecastServer): Promise<Sample> {
   const port = await freePort();
-  const child: ChildProcess = spawn("node", [CLI, "run", channelFile(dir, c, port, ice)], {
+  const child: ChildProcess = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, c, port, ice)], {
     stdio: "ignore",
   });
   const guard = setTimeout(() => child.kill("SIGKILL"), (SECONDS + WARMUP + 30) * 1000);

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure } from "./proc-stats.js";
+import { NODE_FLAGS } from "../src/node-flags.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP = 8;
@@ -106,7 +107,9 @@ async function main(): Promise<void> {
   console.log(
     `# SRT input CPU benchmark: ${SECONDS} s per phase after ${WARMUP} s warm-up, ${new Date().toISOString()}`,
   );
-  const daemon = spawn("node", [CLI, "run", channelFile(dir, api, ports)], { stdio: "ignore" });
+  const daemon = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, api, ports)], {
+    stdio: "ignore",
+  });
   const senders: ChildProcess[] = [];
   const guard = setTimeout(
     () => {

@@ -31,6 +31,12 @@ export interface ChannelDeps {
 }
 
 const FRAME_MS = 20;
+/**
+ * The program clock wakes every 3 frames: each wake-up costs more CPU than the audio work
+ * of a frame on a small VM (docs/benchmarks.md), and the encoder takes the tick's frames in
+ * one write. Switches still land on a 20 ms frame; they reach the audio ≤ 60 ms later.
+ */
+const TICK_MS = 60;
 
 /**
  * One radio channel: inputs (hot standby) → program clock and switcher → one encoder
@@ -105,6 +111,12 @@ export class Channel implements ChannelView {
     this.program = new Program({
       format: this.format,
       frameMs: FRAME_MS,
+      tickMs: TICK_MS,
+      beforeTick: (nowMs) => {
+        for (const i of this.inputs) i.poll?.(nowMs);
+        this.encoder.drain();
+      },
+      afterTick: () => this.encoder.flush(),
       inputs: this.inputs.map((i) => i.source),
       driver: this.switch,
       history,
@@ -279,8 +291,8 @@ export class Channel implements ChannelView {
     const r = this.switch.request(id);
     if (!r.ok) return { ok: false, code: r.code === "unknown" ? 404 : 409, message: r.reason };
     this.deps.state.set("preferred", id);
-    // The switch is applied at the next program frame (≤ 20 ms); answer once it is on air.
-    if (r.changed) await new Promise((res) => setTimeout(res, FRAME_MS * 2));
+    // The switch is applied at the next program tick (≤ 60 ms); answer once it is on air.
+    if (r.changed) await new Promise((res) => setTimeout(res, TICK_MS + FRAME_MS));
     return { ok: true, status: this.status() };
   }
 

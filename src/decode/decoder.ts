@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
-import { Supervised } from "../process/supervisor.js";
+import type { PipeReader, PipeWriter } from "../process/os-pipe.js";
+import { Supervised, type PolledPipes } from "../process/supervisor.js";
 import type { AudioFormat } from "../stages.js";
 import { decoderArgs, type DecoderSource } from "./decoder-args.js";
 
@@ -17,18 +18,21 @@ export interface DecoderOptions {
 /**
  * An input's ffmpeg decoder under the supervisor: bytes in (stdin or a file), program
  * PCM out. For live input, `renew()` starts a fresh decoder for a new connection so
- * the demuxer never has to resynchronise across two senders' streams.
+ * the demuxer never has to resynchronise across two senders' streams. Both pipes are
+ * polled (os-pipe.ts): `write()` goes straight to the pipe, and `poll()`, once per program
+ * tick, hands what ffmpeg decoded since the last tick to `onPcm`.
  */
 export class Decoder {
   private readonly sup: Supervised;
   private child: ChildProcess | null = null;
+  private stdin: PipeWriter | null = null;
+  private stdout: PipeReader | null = null;
   private carry: Buffer | null = null;
   /** Bytes written since the last PCM came out: detects input ffmpeg can't decode. */
   pendingBytes = 0;
   decodedBytes = 0;
   errors = 0;
   lastError: string | null = null;
-  private paused = false;
 
   constructor(private readonly opts: DecoderOptions) {
     this.sup = new Supervised(
@@ -36,14 +40,20 @@ export class Decoder {
         name: opts.name,
         command: opts.ffmpeg ?? "ffmpeg",
         args: decoderArgs(opts.source, opts.format),
+        polled: [
+          ...(opts.source.kind === "stdin" ? [{ fd: 0, childReads: true }] : []),
+          { fd: 1, childReads: false },
+        ],
         initialBackoffMs: 100,
         maxBackoffMs: 5000,
       },
       opts.log,
     );
-    this.sup.on("spawn", (child) => this.wire(child));
+    this.sup.on("spawn", (child, _run, pipes) => this.wire(child, pipes));
     this.sup.on("exit", () => {
       this.child = null;
+      this.stdin = null;
+      this.stdout = null;
     });
     this.sup.on("stderr", (line) => {
       this.errors++;
@@ -63,32 +73,26 @@ export class Decoder {
     this.sup.start();
   }
 
-  private wire(child: ChildProcess): void {
+  private wire(child: ChildProcess, pipes: PolledPipes): void {
     this.child = child;
     this.carry = null;
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (this.child !== child) return;
-      this.pendingBytes = 0;
-      this.decodedBytes += chunk.length;
-      this.opts.onPcm(this.toFloat(chunk));
-    });
-    if (this.paused) child.stdout?.pause();
+    this.stdin = pipes.writers.get(0) ?? null;
+    this.stdout = pipes.readers.get(1) ?? null;
   }
 
   /**
-   * Stops reading the decoder's output (a file input has enough decoded ahead): the pipe
-   * fills and ffmpeg blocks on its write, so a local file is decoded on demand.
+   * Hands what ffmpeg decoded since the last call to `onPcm`, at most `maxBytes` of it (a
+   * file input reads only what it needs: the rest waits in the pipe, ffmpeg blocks on its
+   * write, and a local file is decoded on demand). Returns the bytes read.
    */
-  pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.child?.stdout?.pause();
-  }
-
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.child?.stdout?.resume();
+  poll(maxBytes = Infinity): number {
+    const out = this.stdout;
+    if (!out) return 0;
+    return out.drain((chunk) => {
+      this.pendingBytes = 0;
+      this.decodedBytes += chunk.length;
+      this.opts.onPcm(this.toFloat(chunk));
+    }, maxBytes);
   }
 
   /**
@@ -113,10 +117,10 @@ export class Decoder {
 
   /** Feeds live bytes; dropped (not queued without bound) while no decoder runs. */
   write(bytes: Buffer): void {
-    const stdin = this.child?.stdin;
-    if (!stdin || stdin.destroyed) return;
+    const stdin = this.stdin;
+    if (!stdin || stdin.broken) return;
     // A decoder that stopped reading (hung) must not make us buffer without bound.
-    if (stdin.writableLength > 4 * 1024 * 1024) return;
+    if (stdin.queuedBytes > 4 * 1024 * 1024) return;
     this.pendingBytes += bytes.length;
     stdin.write(bytes);
   }

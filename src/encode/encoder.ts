@@ -1,8 +1,8 @@
 import type { ChildProcess } from "node:child_process";
-import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import type { PcmHistory } from "../engine/pcm-history.js";
-import { Supervised } from "../process/supervisor.js";
+import type { PipeReader, PipeWriter } from "../process/os-pipe.js";
+import { Supervised, type PolledPipes } from "../process/supervisor.js";
 import type { AudioFormat, Codec, EncodedFrame, EncodedStream, EncodedStreamEvents } from "../stages.js";
 import { TypedEmitter } from "../util/events.js";
 import { encoderArgs, frameSamples, restartGrid, type ProfileSpec } from "./encoder-args.js";
@@ -18,8 +18,6 @@ export interface EncoderOptions {
 
 /** More than this much program audio queued on the encoder's stdin means it is stuck. */
 const STALL_SEC = 3;
-/** Program frames (20 ms) per write to the encoder. */
-const BATCH_FRAMES = Number(process.env.ANTENNE_ENCODER_BATCH ?? 3);
 
 /** One profile's encoded frames, fanned out to every consumer (HLS variant, Icecast mounts). */
 export class ProfileStream implements EncodedStream {
@@ -95,6 +93,8 @@ export class Encoder {
   private readonly sup: Supervised;
   private readonly grid: number;
   private child: ChildProcess | null = null;
+  private stdin: PipeWriter | null = null;
+  private outputs: (PipeReader | undefined)[] = [];
   private runStart = 0;
   private feeding = false;
   private batch: Float32Array[] = [];
@@ -118,14 +118,22 @@ export class Encoder {
         command: opts.ffmpeg ?? "ffmpeg",
         args: encoderArgs(opts.profiles, opts.format),
         stdio: 3 + opts.profiles.length,
+        // stdin and every profile's output are polled once per program tick (os-pipe.ts).
+        polled: [
+          // 256 KiB (1.4 s of program) so a stalled encoder shows as queued audio soon.
+          { fd: 0, childReads: true, sizeBytes: 256 * 1024 },
+          ...opts.profiles.map((_, i) => ({ fd: 3 + i, childReads: false })),
+        ],
         initialBackoffMs: 100,
         maxBackoffMs: 5000,
       },
       opts.log,
     );
-    this.sup.on("spawn", (child, run) => this.onSpawn(child, run));
+    this.sup.on("spawn", (child, run, pipes) => this.onSpawn(child, run, pipes));
     this.sup.on("exit", () => {
       this.child = null;
+      this.stdin = null;
+      this.outputs = [];
       this.feeding = false;
     });
   }
@@ -146,8 +154,10 @@ export class Encoder {
     if (this.streams.length > 0) this.sup.start();
   }
 
-  private onSpawn(child: ChildProcess, run: number): void {
+  private onSpawn(child: ChildProcess, run: number, pipes: PolledPipes): void {
     this.child = child;
+    this.stdin = pipes.writers.get(0) ?? null;
+    this.outputs = this.streams.map((_, i) => pipes.readers.get(3 + i));
     const h = this.opts.history;
     if (run === 1) {
       this.runStart = h.end;
@@ -169,11 +179,6 @@ export class Encoder {
       s.parser.reset();
       s.framesOut = 0;
       if (run > 1) s.events.emit("restart", { pos: this.runStart, reason: this.sup.lastError ?? "restart" });
-      const out = child.stdio[3 + i] as Readable | null;
-      out?.on("data", (chunk: Buffer) => {
-        if (this.child !== child) return;
-        for (const data of s.parser.push(chunk)) s.emitFrame(data, this.runStart);
-      });
     });
     this.batch = [];
     if (run > 1) {
@@ -185,14 +190,28 @@ export class Encoder {
 
   /**
    * Called by the program clock with every program frame (already in the history).
-   * Frames are written in batches of BATCH_FRAMES: each write to the encoder's pipe
-   * costs a syscall and a wake-up on both sides, so fewer, larger writes cost less
-   * (measured in bench/channel-cpu.ts) for a few tens of ms of added latency.
+   * The tick's frames go to the encoder in one write (`flush`, at the end of the tick):
+   * each write costs a syscall and a wake-up of ffmpeg, so one per tick, not per frame.
    */
   feed(pcm: Float32Array): void {
-    if (!this.feeding) return;
-    this.batch.push(pcm);
-    if (this.batch.length < BATCH_FRAMES) return;
+    if (this.feeding) this.batch.push(pcm);
+  }
+
+  /** Encoded frames ffmpeg wrote since the last call, to every profile's consumers (once per tick). */
+  drain(): void {
+    const child = this.child;
+    for (let i = 0; i < this.streams.length; i++) {
+      const s = this.streams[i]!;
+      this.outputs[i]?.drain((chunk) => {
+        if (this.child !== child) return;
+        for (const data of s.parser.push(chunk)) s.emitFrame(data, this.runStart);
+      });
+    }
+  }
+
+  /** Writes the tick's program frames to the encoder in one write. */
+  flush(): void {
+    if (this.batch.length === 0) return;
     const frames = this.batch;
     this.batch = [];
     const joined = new Float32Array(frames.reduce((n, f) => n + f.length, 0));
@@ -205,10 +224,10 @@ export class Encoder {
   }
 
   private write(pcm: Float32Array): void {
-    const stdin = this.child?.stdin;
-    if (!stdin || stdin.destroyed) return;
+    const stdin = this.stdin;
+    if (!stdin || stdin.broken) return;
     const bytesPerSec = this.opts.format.sampleRate * this.opts.format.channels * 2;
-    if (stdin.writableLength > STALL_SEC * bytesPerSec) {
+    if (stdin.queuedBytes > STALL_SEC * bytesPerSec) {
       this.sup.restartNow(`encoder stalled: ${STALL_SEC} s of audio queued`);
       return;
     }

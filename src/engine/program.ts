@@ -36,6 +36,15 @@ export interface Fader {
 export interface ProgramOptions {
   format: AudioFormat;
   frameMs: number;
+  /**
+   * How often the clock wakes (a multiple of frameMs; frameMs by default). Each wake-up
+   * produces every frame due, so a longer tick only adds latency, never drift.
+   */
+  tickMs?: number;
+  /** Before a tick's frames: move the inputs' and encoder's pipes (no wake-ups of their own). */
+  beforeTick?: (nowMs: number) => void;
+  /** After a tick's frames: hand them to the encoder in one write. */
+  afterTick?: () => void;
   inputs: FrameSource[];
   driver: SwitchDriver;
   history: PcmHistory;
@@ -67,7 +76,9 @@ export class Program implements ProgramTimeline {
   private readonly silence: Float32Array;
   pos = 0;
   running = false;
+  /** Frames produced beyond one tick's worth in a tick (the loop was late). */
   lateFrames = 0;
+  private readonly framesPerTick: number;
 
   constructor(private readonly opts: ProgramOptions) {
     this.ch = opts.format.channels;
@@ -75,6 +86,7 @@ export class Program implements ProgramTimeline {
     this.scratch = new Map(opts.inputs.map((s) => [s.id, new Float32Array(this.frames * this.ch)]));
     this.silence = new Float32Array(this.frames * this.ch);
     this.now = opts.now ?? (() => performance.now());
+    this.framesPerTick = Math.max(1, Math.round((opts.tickMs ?? opts.frameMs) / opts.frameMs));
   }
 
   start(): void {
@@ -82,8 +94,8 @@ export class Program implements ProgramTimeline {
     this.running = true;
     this.t0 = this.now();
     this.wall0 = (this.opts.wallNow ?? Date.now)();
-    // One wake-up per frame: frames due are computed from elapsed time, so timer jitter only adds latency.
-    this.timer = setInterval(() => this.tick(), this.opts.frameMs);
+    // One wake-up per tick: frames due are computed from elapsed time, so timer jitter only adds latency.
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? this.opts.frameMs);
   }
 
   wallMsOf(pos: number): number {
@@ -93,11 +105,12 @@ export class Program implements ProgramTimeline {
   /** Produces every frame that is due; public so tests can drive a synthetic clock. */
   tick(): void {
     const nowMs = this.now();
+    this.opts.beforeTick?.(nowMs);
     const due = Math.floor(((nowMs - this.t0) / 1000) * this.opts.format.sampleRate);
     let n = 0;
     while (this.pos + this.frames <= due) {
       this.produce(nowMs);
-      if (++n > 1) this.lateFrames++;
+      if (++n > this.framesPerTick) this.lateFrames++;
       if (n > 50) {
         // The process was frozen for seconds: skip ahead rather than burst minutes of audio.
         const skipped = Math.floor((due - this.pos) / this.frames) * this.frames;
@@ -109,6 +122,7 @@ export class Program implements ProgramTimeline {
         break;
       }
     }
+    this.opts.afterTick?.();
   }
 
   private produce(nowMs: number): void {

@@ -25,6 +25,8 @@ export interface ChannelInput {
   readonly autofallback: boolean;
   readonly source: FrameSource;
   start(): void;
+  /** Once per program tick, before its frames are read: move decoded audio into the source. */
+  poll?(nowMs: number): void;
   link(): InputLinkStatus;
   close(): Promise<void>;
 }

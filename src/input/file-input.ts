@@ -9,9 +9,9 @@ const AHEAD_HIGH_SEC = 1;
 const AHEAD_LOW_SEC = 0.5;
 
 /**
- * A looped audio file (anything ffmpeg decodes), pulled on demand: ffmpeg decodes ahead
- * of the program (its output pipe is paused once a second is waiting) and every program
- * read first tops the input buffer up. A local file is on the program clock, so the
+ * A looped audio file (anything ffmpeg decodes), pulled on demand: each program tick
+ * reads ffmpeg's output only while less than a second is decoded ahead (the rest waits in
+ * the pipe, where ffmpeg blocks), and every program read first tops the input buffer up. A local file is on the program clock, so the
  * buffer reads it 1:1 (no drift steering), and a moment of CPU starvation of ffmpeg is
  * covered by the decoded-ahead second instead of becoming a gap: this is the safety loop
  * that must never fail.
@@ -67,8 +67,11 @@ export class FileInput implements ChannelInput, FrameSource {
   private decoded(pcm: Float32Array): void {
     this.ahead.push(pcm);
     this.aheadSamples += pcm.length;
-    if (this.aheadSamples >= this.highSamples) this.decoder.pause();
-    this.topUp(0, this.now());
+  }
+
+  poll(nowMs: number): void {
+    if (this.aheadSamples < this.lowSamples) this.decoder.poll((this.highSamples - this.aheadSamples) * 2);
+    this.topUp(0, nowMs);
   }
 
   /** Moves decoded audio into the buffer until it holds the target plus the frames about to be read. */
@@ -90,7 +93,6 @@ export class FileInput implements ChannelInput, FrameSource {
         need = 0;
       }
     }
-    if (this.aheadSamples < this.lowSamples) this.decoder.resume();
   }
 
   read(out: Float32Array, frames: number, nowMs: number): number {

@@ -52,6 +52,7 @@ export class SrtChannelInput implements ChannelInput {
       srt: opts,
       starvationMs,
       log,
+      polled: true,
       onData: (chunk) => this.decoder.write(chunk),
     });
     this.srt.on("connected", ({ peer }) => {
@@ -67,6 +68,15 @@ export class SrtChannelInput implements ChannelInput {
     this.decoder.start();
     this.srt.start();
     this.timer = setInterval(() => this.checkDecodable(), 500);
+  }
+
+  /**
+   * Once per program tick: what ffmpeg decoded since the last tick into the buffer, then
+   * what SRT received into ffmpeg (decoded by the next tick: one tick, 60 ms, of latency).
+   */
+  poll(): void {
+    this.decoder.poll();
+    this.srt.poll();
   }
 
   private checkDecodable(): void {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
 import { TypedEmitter } from "../util/events.js";
+import { PipeReader, PipeWriter, closeFd, osPipe } from "./os-pipe.js";
 
 export interface ChildSpec {
   /** Name used in logs, e.g. "encoder:hifi". */
@@ -13,11 +14,22 @@ export interface ChildSpec {
   stableMs?: number;
   /** Number of stdio pipes (≥ 3); fds 3+ are extra output pipes. */
   stdio?: number;
+  /**
+   * Child fds connected to polled OS pipes instead of Node streams (see os-pipe.ts): the
+   * parent reads (`childReads: false`) or writes them on its own schedule, with no wake-up.
+   */
+  polled?: { fd: number; childReads: boolean; sizeBytes?: number }[];
+}
+
+/** The parent's ends of a child's polled pipes, by child fd; closed when the child goes. */
+export interface PolledPipes {
+  readers: Map<number, PipeReader>;
+  writers: Map<number, PipeWriter>;
 }
 
 export interface SupervisedEvents {
   /** A new child runs (first start or restart); wire its stdio here. */
-  spawn: (child: ChildProcess, run: number) => void;
+  spawn: (child: ChildProcess, run: number, pipes: PolledPipes) => void;
   /** A child ended without being asked to: `started` false means it never got going. */
   exit: (info: { code: number | null; signal: NodeJS.Signals | null; run: number; started: boolean }) => void;
   stderr: (line: string) => void;
@@ -30,6 +42,7 @@ export interface SupervisedEvents {
  */
 export class Supervised extends TypedEmitter<SupervisedEvents> {
   private child: ChildProcess | null = null;
+  private pipes: PolledPipes | null = null;
   private run = 0;
   private closed = false;
   private backoffMs: number;
@@ -57,9 +70,28 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
   start(): void {
     if (this.closed || this.child) return;
     const run = ++this.run;
-    const child = spawn(this.spec.command, this.spec.args, {
-      stdio: Array.from({ length: Math.max(3, this.spec.stdio ?? 3) }, () => "pipe" as const),
-    });
+    const stdio: ("pipe" | number)[] = Array.from(
+      { length: Math.max(3, this.spec.stdio ?? 3) },
+      () => "pipe",
+    );
+    const pipes: PolledPipes = { readers: new Map(), writers: new Map() };
+    const childEnds: number[] = [];
+    for (const p of this.spec.polled ?? []) {
+      const { parentFd, childFd } = osPipe(p.childReads, p.sizeBytes);
+      stdio[p.fd] = childFd;
+      childEnds.push(childFd);
+      if (p.childReads) pipes.writers.set(p.fd, new PipeWriter(parentFd));
+      else pipes.readers.set(p.fd, new PipeReader(parentFd));
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(this.spec.command, this.spec.args, { stdio });
+    } finally {
+      // The child has its copies (spawn returns after the exec); ours would keep the pipes open.
+      for (const fd of childEnds) closeFd(fd);
+    }
+    this.closePipes();
+    this.pipes = pipes;
     this.child = child;
     this.startedAt = performance.now();
     let spawned = false;
@@ -81,7 +113,14 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
       if (!spawned) this.onExit(child, run, null, null, false, err.message);
     });
     child.once("exit", (code, signal) => this.onExit(child, run, code, signal, spawned, null));
-    this.emit("spawn", child, run);
+    this.emit("spawn", child, run, pipes);
+  }
+
+  private closePipes(): void {
+    if (!this.pipes) return;
+    for (const r of this.pipes.readers.values()) r.close();
+    for (const w of this.pipes.writers.values()) w.close();
+    this.pipes = null;
   }
 
   private onStderr(line: string): void {
@@ -99,6 +138,7 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
   ): void {
     if (this.child !== child) return; // an exit we caused (close or kill-and-replace)
     this.child = null;
+    this.closePipes();
     if (this.closed) return;
     this.lastError = error ?? `exited with ${signal ? `signal ${signal}` : `code ${code}`}`;
     const upMs = performance.now() - this.startedAt;
@@ -131,6 +171,7 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
     this.log[level]({ child: this.spec.name, reason }, "restarting child");
     this.lastError = reason;
     this.child = null;
+    this.closePipes();
     this.restarts++;
     child.kill("SIGKILL");
     this.emit("exit", { code: null, signal: "SIGKILL", run: this.run, started: true });
@@ -144,6 +185,8 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
     this.timer = null;
     const child = this.child;
     this.child = null;
+    // Closing our writing ends is the child's end of input (as stdin.end() was).
+    this.closePipes();
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const killTimer = setTimeout(() => child.kill("SIGKILL"), graceMs);

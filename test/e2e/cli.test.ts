@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../../src/node-flags.js";
 import { tempDir } from "../helpers/channel.js";
 import { run } from "../helpers/proc.js";
 
@@ -39,4 +40,24 @@ test("antenne --version and --help", async () => {
   const h = await run("node", [CLI, "--help"], { timeoutMs: 10_000 });
   assert.equal(h.code, 0);
   assert.match(h.stdout.toString(), /antenne run <channel\.yaml>/);
+});
+
+test("the bin's shebang, the Dockerfile, the Makefile and the benchmarks run node with NODE_FLAGS", async () => {
+  const flags = NODE_FLAGS.join(" ");
+  const shebang = readFileSync(CLI, "utf8").split("\n")[0];
+  assert.equal(shebang, `#!/usr/bin/env -S node ${flags}`);
+  const docker = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+  assert.match(
+    docker,
+    new RegExp(`"node", ${NODE_FLAGS.map((f) => `"${f}"`).join(", ")}, "/app/dist/src/cli.js"`),
+  );
+  const make = readFileSync(join(ROOT, "Makefile"), "utf8");
+  assert.ok(make.includes(`node ${flags} dist/src/cli.js demo`), "make demo");
+  for (const b of ["channel-cpu", "srt-cpu", "icecast-cost"]) {
+    const src = readFileSync(join(ROOT, "bench", `${b}.ts`), "utf8");
+    assert.ok(src.includes("[...NODE_FLAGS, CLI,"), `bench/${b}.ts`);
+  }
+  // The bin runs as a program: its flags reach node (not only set at run time).
+  const r = await run(CLI, ["--version"], { timeoutMs: 10_000 });
+  assert.equal(r.code, 0, r.stderr);
 });

@@ -47,6 +47,11 @@ export interface SrtInputOptions {
   starvationMs: number;
   log: Logger;
   onData: (chunk: Buffer) => void;
+  /**
+   * The owner calls `poll()` regularly (the channel: every program tick) to read what the
+   * publisher sent; otherwise every packet arrival wakes the process to read it.
+   */
+  polled?: boolean;
   /** Defaults to the process-wide reactor (one epoll wait for every input). */
   reactor?: SrtReactor;
   now?: () => number;
@@ -265,14 +270,22 @@ export class SrtInput {
     this.state = "connected";
     this.log.info({ peer: c.peer }, "srt connected");
     this.events.emit("connected", { peer: c.peer });
-    c.start({
-      data: (chunk) => {
-        this.receivedBytes += chunk.length;
-        this.lastDataAt = this.now();
-        this.opts.onData(chunk);
+    c.start(
+      {
+        data: (chunk) => {
+          this.receivedBytes += chunk.length;
+          this.lastDataAt = this.now();
+          this.opts.onData(chunk);
+        },
+        lost: (reason) => this.onLost(c, reason),
       },
-      lost: (reason) => this.onLost(c, reason),
-    });
+      this.opts.polled ?? false,
+    );
+  }
+
+  /** Reads what the publisher sent since the last call (with `polled`). */
+  poll(): void {
+    this.publisher?.poll();
   }
 
   private onLost(c: SrtConnection, reason: string): void {

@@ -151,6 +151,7 @@ export interface ConnectionHandlers {
 export class SrtConnection {
   private closed = false;
   private started = false;
+  private handlers: ConnectionHandlers | null = null;
   readonly peer: string;
 
   constructor(
@@ -171,12 +172,24 @@ export class SrtConnection {
     this.reactor.watch(this.sock, SRT_EPOLL.ERR, () => this.fail("broken", onLost));
   }
 
-  start(h: ConnectionHandlers): void {
+  /**
+   * Starts reading. `polled`: the reactor only watches for the link breaking, and the owner
+   * reads with `poll()` on its own schedule (the program tick), so packets never wake the
+   * process; libsrt's receive buffer holds them meanwhile (its latency window and more).
+   */
+  start(h: ConnectionHandlers, polled = false): void {
     if (this.closed || this.started) return;
     this.started = true;
-    this.reactor.watch(this.sock, SRT_EPOLL.IN | SRT_EPOLL.ERR, (ev) => this.onEvents(ev, h));
+    this.handlers = h;
+    const events = polled ? SRT_EPOLL.ERR : SRT_EPOLL.IN | SRT_EPOLL.ERR;
+    this.reactor.watch(this.sock, events, (ev) => this.onEvents(ev, h));
     // Packets that arrived while the connection was held back are already readable.
     this.onEvents(SRT_EPOLL.IN, h);
+  }
+
+  /** Reads everything received so far (a polled connection). */
+  poll(): void {
+    if (this.handlers) this.onEvents(SRT_EPOLL.IN, this.handlers);
   }
 
   intFlag(opt: number): number {
