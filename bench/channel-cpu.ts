@@ -3,17 +3,19 @@
  * with 3 AAC profiles (32k/96k/192k) and 1 MP3 profile (128k) from a tone, next to ONE
  * plain ffmpeg doing the same 4 encodes from a tone at real time, in the same run.
  *
- *   node dist/bench/channel-cpu.js            (BENCH_SECONDS=60 by default)
+ *   node dist/bench/channel-cpu.js     (BENCH_SECONDS=30 BENCH_ROUNDS=3 by default)
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure, type Usage } from "./proc-stats.js";
 import { NODE_FLAGS } from "../src/node-flags.js";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+/** Rounds of (ffmpeg, antenne), interleaved so that drifts of a shared machine hit both alike. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = 8;
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 
@@ -102,12 +104,13 @@ function plainFfmpeg(dir: string): ChildProcess {
 async function run(
   name: string,
   child: ChildProcess,
-): Promise<{ self: Usage; total: Usage; processes: number }> {
+): Promise<{ self: Usage; total: Usage; processes: number; hwmMiB: number }> {
   const guard = setTimeout(() => child.kill("SIGKILL"), (SECONDS + WARMUP + 30) * 1000);
   try {
     await new Promise((r) => setTimeout(r, WARMUP * 1000));
     if (child.exitCode !== null) throw new Error(`${name} exited early`);
-    return await measure(child.pid!, SECONDS);
+    const usage = await measure(child.pid!, SECONDS);
+    return { ...usage, hwmMiB: hwm(child.pid!) };
   } finally {
     clearTimeout(guard);
     child.kill("SIGTERM");
@@ -115,24 +118,70 @@ async function run(
   }
 }
 
-const fmt = (u: Usage) => `${u.cpuPct.toFixed(2)} % CPU, ${u.peakRssMiB.toFixed(0)} MiB peak RSS`;
+/** The process's high-water RSS since it started (start-up included), MiB. */
+function hwm(pid: number): number {
+  const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const f2 = (x: number) => x.toFixed(2);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "antenne-bench-"));
-  const port = 20000 + Math.floor(Math.random() * 10000);
   console.log(
-    `# channel CPU benchmark: ${SECONDS} s per run after ${WARMUP} s warm-up, ${new Date().toISOString()}`,
+    `# channel CPU benchmark: ${ROUNDS} rounds of (plain ffmpeg, antenne), ${SECONDS} s each after ` +
+      `${WARMUP} s warm-up, ${new Date().toISOString()}`,
   );
-  const ff = await run("ffmpeg", plainFfmpeg(dir));
-  console.log(`plain ffmpeg, 4 encodes:        ${fmt(ff.total)}`);
-  const daemon = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, port)], { stdio: "ignore" });
-  const ch = await run("antenne", daemon);
-  console.log(`antenne channel (${ch.processes} processes): ${fmt(ch.total)}`);
-  console.log(`  daemon process alone:         ${fmt(ch.self)}`);
-  console.log(`ratio channel/ffmpeg CPU: ${(ch.total.cpuPct / ff.total.cpuPct).toFixed(2)} (target ≤ 1.10)`);
-  console.log(`ratio channel/ffmpeg RSS: ${(ch.total.peakRssMiB / ff.total.peakRssMiB).toFixed(2)}`);
   console.log(
-    `daemon alone: ${ch.self.cpuPct.toFixed(2)} % of one core (target < 3), ${ch.self.peakRssMiB.toFixed(0)} MiB (target < 100)`,
+    "round | plain ffmpeg % | channel % | daemon % | encoder % | ratio | daemon RSS MiB (peak / HWM) | channel RSS MiB",
+  );
+  const rows: {
+    ff: number;
+    ch: number;
+    daemon: number;
+    ratio: number;
+    rss: number;
+    hwm: number;
+    chRss: number;
+    ffRss: number;
+  }[] = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    const ff = await run("ffmpeg", plainFfmpeg(dir));
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const daemon = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, port)], { stdio: "ignore" });
+    const ch = await run("antenne", daemon);
+    const row = {
+      ff: ff.total.cpuPct,
+      ch: ch.total.cpuPct,
+      daemon: ch.self.cpuPct,
+      ratio: ch.total.cpuPct / ff.total.cpuPct,
+      rss: ch.self.peakRssMiB,
+      hwm: ch.hwmMiB,
+      chRss: ch.total.peakRssMiB,
+      ffRss: ff.total.peakRssMiB,
+    };
+    rows.push(row);
+    console.log(
+      `${r} | ${f2(row.ff)} | ${f2(row.ch)} | ${f2(row.daemon)} | ${f2(row.ch - row.daemon)} | ${f2(row.ratio)} | ` +
+        `${row.rss.toFixed(0)} / ${row.hwm.toFixed(0)} | ${row.chRss.toFixed(0)}`,
+    );
+  }
+  const col = (k: keyof (typeof rows)[number]) => rows.map((x) => x[k]);
+  console.log(
+    `median: plain ffmpeg ${f2(median(col("ff")))} %, channel ${f2(median(col("ch")))} %, ` +
+      `daemon ${f2(median(col("daemon")))} %; plain ffmpeg RSS ${Math.max(...col("ffRss")).toFixed(0)} MiB`,
+  );
+  console.log(
+    `ratio channel/ffmpeg CPU: median ${f2(median(col("ratio")))}, range ${f2(Math.min(...col("ratio")))}–${f2(Math.max(...col("ratio")))} (target ≤ 1.10)`,
+  );
+  console.log(
+    `daemon alone: median ${f2(median(col("daemon")))} % of one core (target < 3), ` +
+      `RSS peak while running ${Math.max(...col("rss")).toFixed(0)} MiB, high-water mark incl. start-up ${Math.max(...col("hwm")).toFixed(0)} MiB (target < 100 MB); ` +
+      `whole channel ${Math.max(...col("chRss")).toFixed(0)} MiB (SPEC ≤ 150)`,
   );
 }
 

@@ -37,6 +37,7 @@ const FRAME_MS = 20;
  * one write. Switches still land on a 20 ms frame; they reach the audio ≤ 60 ms later.
  */
 const TICK_MS = 60;
+const WATCH_TICKS = 4;
 
 /**
  * One radio channel: inputs (hot standby) → program clock and switcher → one encoder
@@ -62,7 +63,7 @@ export class Channel implements ChannelView {
   private readonly switchCounts = new Map<string, number>();
   private readonly lastInputState = new Map<string, string>();
   private readonly lastOutputState = new Map<string, string>();
-  private watchTimer: NodeJS.Timeout | null = null;
+  private ticks = 0;
   private metadata: { title: string; artist: string } | null = null;
   private hlsBytes = 0;
   private closed: Promise<void> | null = null;
@@ -115,6 +116,8 @@ export class Channel implements ChannelView {
       beforeTick: (nowMs) => {
         for (const i of this.inputs) i.poll?.(nowMs);
         this.encoder.drain();
+        // State changes become events every ~240 ms, on the tick rather than a timer of their own.
+        if (++this.ticks % WATCH_TICKS === 0) this.watch();
       },
       afterTick: () => this.encoder.flush(),
       inputs: this.inputs.map((i) => i.source),
@@ -153,7 +156,6 @@ export class Channel implements ChannelView {
     this.encoder.start();
     for (const o of this.icecast) o.start();
     this.program.start();
-    this.watchTimer = setInterval(() => this.watch(), 250);
     this.deps.log.info(
       {
         inputs: this.inputs.map((i) => i.id),
@@ -321,13 +323,17 @@ export class Channel implements ChannelView {
       sentBytes: o.sentBytes ?? 0,
       listeners: o.listeners ?? null,
     }));
-    return { switches, outputs, hlsPush: this.hls?.status().push?.codes ?? {} };
+    return {
+      switches,
+      outputs,
+      hlsPush: this.hls?.status().push?.codes ?? {},
+      eventLoopLag: this.program.lag.stats(),
+    };
   }
 
   /** Idempotent. Order: inputs → program → encoders → outputs (the API is closed by its owner first). */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      if (this.watchTimer) clearInterval(this.watchTimer);
       await Promise.all(this.inputs.map((i) => i.close()));
       this.program.stop();
       await this.encoder.close();

@@ -76,4 +76,6 @@ export interface ChannelCounters {
   switches: { from: string; to: string; reason: string; count: number }[];
   outputs: { id: string; up: boolean; restarts: number; sentBytes: number; listeners: number | null }[];
   hlsPush: Record<string, number>;
+  /** Event-loop lag measured on the program clock's ticks over the last minute. */
+  eventLoopLag: { p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number; ticks: number };
 }

@@ -65,6 +65,10 @@ export class ProfileStream implements EncodedStream {
     return this.group.restarts;
   }
 
+  get lastError(): string | null {
+    return this.group.lastError;
+  }
+
   emitFrame(data: Buffer, runStart: number): void {
     // ffmpeg's AAC encoder starts every run with one frame of priming (1024 samples of its
     // own padding): dropped, so a frame's pos is the program sample it really carries and PDT
@@ -175,7 +179,7 @@ export class Encoder {
         Math.min(Math.ceil(h.start / g) * g, Math.floor(h.end / g) * g),
       );
     }
-    this.streams.forEach((s, i) => {
+    this.streams.forEach((s) => {
       s.parser.reset();
       s.framesOut = 0;
       if (run > 1) s.events.emit("restart", { pos: this.runStart, reason: this.sup.lastError ?? "restart" });

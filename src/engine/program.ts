@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { AudioFormat, ProgramTimeline } from "../stages.js";
 import type { FrameSource } from "./input-buffer.js";
 import type { PcmHistory } from "./pcm-history.js";
+import { TickLag } from "./tick-lag.js";
 
 /** What the engine tells the switch logic about each input, once per program frame. */
 export interface InputObservation {
@@ -79,6 +80,8 @@ export class Program implements ProgramTimeline {
   /** Frames produced beyond one tick's worth in a tick (the loop was late). */
   lateFrames = 0;
   private readonly framesPerTick: number;
+  /** How late the clock's wake-ups run (the event-loop lag the audio path sees). */
+  readonly lag: TickLag;
 
   constructor(private readonly opts: ProgramOptions) {
     this.ch = opts.format.channels;
@@ -87,6 +90,7 @@ export class Program implements ProgramTimeline {
     this.silence = new Float32Array(this.frames * this.ch);
     this.now = opts.now ?? (() => performance.now());
     this.framesPerTick = Math.max(1, Math.round((opts.tickMs ?? opts.frameMs) / opts.frameMs));
+    this.lag = new TickLag(opts.tickMs ?? opts.frameMs);
   }
 
   start(): void {
@@ -105,6 +109,7 @@ export class Program implements ProgramTimeline {
   /** Produces every frame that is due; public so tests can drive a synthetic clock. */
   tick(): void {
     const nowMs = this.now();
+    this.lag.tick(nowMs);
     this.opts.beforeTick?.(nowMs);
     const due = Math.floor(((nowMs - this.t0) / 1000) * this.opts.format.sampleRate);
     let n = 0;

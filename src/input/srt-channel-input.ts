@@ -21,7 +21,7 @@ export class SrtChannelInput implements ChannelInput {
   private readonly undecodable = { count: 0, flagged: false, lastPcmMs: 0 };
   /** Overflow cuts already reported, and when the last line was logged. */
   private readonly overrun = { seen: 0, loggedMs: -Infinity };
-  private timer: NodeJS.Timeout | null = null;
+  private lastCheckMs = -Infinity;
   private readonly rate: number;
 
   constructor(
@@ -67,16 +67,19 @@ export class SrtChannelInput implements ChannelInput {
   start(): void {
     this.decoder.start();
     this.srt.start();
-    this.timer = setInterval(() => this.checkDecodable(), 500);
   }
 
   /**
    * Once per program tick: what ffmpeg decoded since the last tick into the buffer, then
    * what SRT received into ffmpeg (decoded by the next tick: one tick, 60 ms, of latency).
    */
-  poll(): void {
+  poll(nowMs: number): void {
     this.decoder.poll();
     this.srt.poll();
+    if (nowMs - this.lastCheckMs >= 500) {
+      this.lastCheckMs = nowMs;
+      this.checkDecodable();
+    }
   }
 
   private checkDecodable(): void {
@@ -127,8 +130,6 @@ export class SrtChannelInput implements ChannelInput {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
     await Promise.all([this.srt.close(), this.decoder.close()]);
   }
 }

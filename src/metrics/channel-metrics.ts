@@ -9,12 +9,17 @@ import type { ChannelView } from "../status.js";
 export function createMetrics(view: ChannelView): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ channel: view.channel });
-  collectDefaultMetrics({ register: registry });
-  // promtool rejects gauges whose names end in _total.
+  // prom-client samples the event loop for its nodejs_eventloop_lag_{min,…,p99}_seconds with a
+  // timer at this precision: at its 10 ms default that timer alone cost 0.7 % of a core. Those
+  // gauges are replaced by antenne_eventloop_lag_*_seconds, measured on the program clock's own
+  // ticks for free; nodejs_eventloop_lag_seconds (probed at scrape time) stays.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
   for (const name of [
+    // promtool rejects gauges whose names end in _total.
     "nodejs_active_handles_total",
     "nodejs_active_requests_total",
     "nodejs_active_resources_total",
+    ...["min", "max", "mean", "stddev", "p50", "p90", "p99"].map((q) => `nodejs_eventloop_lag_${q}_seconds`),
   ]) {
     registry.removeSingleMetric(name);
   }
@@ -190,6 +195,19 @@ export function createMetrics(view: ChannelView): Registry {
         if (p.lastSegmentWallMs !== null) g.set({ profile: p.profile }, p.lastSegmentWallMs / 1000);
       }),
   );
+  for (const [q, key] of [
+    ["p50", "p50Ms"],
+    ["p90", "p90Ms"],
+    ["p99", "p99Ms"],
+    ["max", "maxMs"],
+  ] as const) {
+    gauge(
+      `antenne_eventloop_lag_${q}_seconds`,
+      `Event-loop lag, ${q} over the last minute of program clock ticks (how late they ran)`,
+      [],
+      (g) => g.set(view.counters().eventLoopLag[key] / 1000),
+    );
+  }
   mirror("antenne_hls_push_total", "HLS push requests by HTTP status code", ["code"], () =>
     Object.entries(view.counters().hlsPush).map(([code, n]) => [{ code }, n]),
   );

@@ -125,6 +125,11 @@ describe("HLS from a running daemon", { timeout: 180_000 }, () => {
     assert.match(text, /antenne_input_available\{input="tone",channel="tone"\} 1/);
     assert.match(text, /antenne_output_sent_bytes_total\{output="hls",channel="tone"\} [1-9]/);
     assert.match(text, /process_cpu_seconds_total/);
+    // Event-loop lag from the program clock's ticks (some ticks have run by now; a few ms at most).
+    const p99 = /^antenne_eventloop_lag_p99_seconds\{channel="tone"\} (\S+)$/m.exec(text);
+    assert.ok(p99 && Number(p99[1]) >= 0 && Number(p99[1]) < 0.5, `lag p99 ${p99?.[1]}`);
+    assert.match(text, /^nodejs_eventloop_lag_seconds\{/m);
+    assert.doesNotMatch(text, /nodejs_eventloop_lag_p99_seconds/);
     const r = await run("promtool", ["check", "metrics"], { timeoutMs: 20_000, input: text });
     assert.equal(r.code, 0, r.stderr + r.stdout.toString());
   });
@@ -161,6 +166,37 @@ describe("HLS from a running daemon", { timeout: 180_000 }, () => {
       profiles: { profile: string; encoderRestarts: number }[];
     };
     assert.equal(status.profiles.find((p) => p.profile === "midfi")?.encoderRestarts, 1);
+  });
+
+  test("a hung encoder (SIGSTOP) is restarted once 3 s of program are queued for it; HLS goes on", async () => {
+    const enc = d.channel.encoders.get("midfi")!;
+    const pid = enc.pid!;
+    const restarts = enc.restarts;
+    const lastBefore = Math.max(...PROFILES.map((p) => media(p).segments.at(-1)!.seq));
+    const stoppedAt = performance.now();
+    process.kill(pid, "SIGSTOP");
+    try {
+      // Its stdin pipe (256 KiB, ~1.4 s of program) fills, then 3 s queue in the daemon.
+      await until(() => enc.pid !== undefined && enc.pid !== pid, 10_000, "stalled encoder replaced");
+    } finally {
+      // SIGKILL reaches a stopped process; make sure it is gone even if the test failed.
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    const tookSec = (performance.now() - stoppedAt) / 1000;
+    assert.ok(tookSec >= 3 && tookSec <= 7, `replaced after ${tookSec.toFixed(1)} s`);
+    assert.equal(enc.restarts, restarts + 1);
+    assert.match(enc.lastError ?? "", /encoder stalled/);
+    await until(
+      () => PROFILES.every((p) => media(p).segments.some((s) => s.discontinuity && s.seq > lastBefore)),
+      15_000,
+      "a new discontinuity in every variant",
+    );
+    const last = media("midfi").segments.at(-1)!.seq;
+    await until(() => media("midfi").segments.at(-1)!.seq >= last + 2, 15_000, "sequence goes on");
   });
 
   test("a restarted daemon continues the media sequence after a discontinuity", async () => {

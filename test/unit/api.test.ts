@@ -97,7 +97,12 @@ class FakeChannel implements ChannelView {
   on<K extends keyof ChannelEvents>(_event: K, _fn: ChannelEvents[K]): void {}
   off<K extends keyof ChannelEvents>(_event: K, _fn: ChannelEvents[K]): void {}
   counters() {
-    return { switches: [], outputs: [], hlsPush: {} };
+    return {
+      switches: [],
+      outputs: [],
+      hlsPush: {},
+      eventLoopLag: { p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0, ticks: 0 },
+    };
   }
 }
 

@@ -61,6 +61,8 @@ interface Connection {
   since: number;
   timer: NodeJS.Timeout | null;
   refusal: { status: number; reason: string; contentLength: number } | null;
+  /** Frames of the current burst are being gathered for one write. */
+  corked: boolean;
 }
 
 const MAX_HEAD = 16 * 1024;
@@ -224,6 +226,7 @@ export class IcecastOutput implements Closable {
       since: 0,
       timer: null,
       refusal: null,
+      corked: false,
     };
     this.conn = c;
     const timeoutMs = this.opts.handshakeTimeoutMs ?? 5000;
@@ -346,6 +349,16 @@ export class IcecastOutput implements Closable {
       return;
     }
     this.endCongestion();
+    // The encoder's frames arrive in a burst once per program tick: corked until the burst
+    // is over, they leave in one write (one syscall per tick instead of one per frame).
+    if (!c.corked) {
+      c.corked = true;
+      c.socket.cork();
+      queueMicrotask(() => {
+        c.corked = false;
+        c.socket.uncork();
+      });
+    }
     c.socket.write(f.data);
     this.sentBytes += f.data.length;
   }
