@@ -293,8 +293,10 @@ export class Channel implements ChannelView {
     const r = this.switch.request(id);
     if (!r.ok) return { ok: false, code: r.code === "unknown" ? 404 : 409, message: r.reason };
     this.deps.state.set("preferred", id);
-    // The switch is applied at the next program tick (≤ 60 ms); answer once it is on air.
-    if (r.changed) await new Promise((res) => setTimeout(res, TICK_MS + FRAME_MS));
+    // The switch lands on the next frame due (produced by the next tick, ≤ 60 ms): answer once
+    // it is on air, so the status returned names the new input (bounded if the clock stalls).
+    for (let waited = 0; r.changed && this.switch.switching && waited < 2000; waited += FRAME_MS)
+      await new Promise((res) => setTimeout(res, FRAME_MS));
     return { ok: true, status: this.status() };
   }
 

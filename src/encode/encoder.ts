@@ -16,7 +16,10 @@ export interface EncoderOptions {
   ffmpeg?: string;
 }
 
-/** More than this much program audio queued on the encoder's stdin means it is stuck. */
+/**
+ * Audio queued for the encoder while it took nothing for this long means it is stuck. (Not a
+ * queue size: a restarted encoder is handed seconds of history at once, which is no stall.)
+ */
 const STALL_SEC = 3;
 
 /** One profile's encoded frames, fanned out to every consumer (HLS variant, Icecast mounts). */
@@ -230,9 +233,8 @@ export class Encoder {
   private write(pcm: Float32Array): void {
     const stdin = this.stdin;
     if (!stdin || stdin.broken) return;
-    const bytesPerSec = this.opts.format.sampleRate * this.opts.format.channels * 2;
-    if (stdin.queuedBytes > STALL_SEC * bytesPerSec) {
-      this.sup.restartNow(`encoder stalled: ${STALL_SEC} s of audio queued`);
+    if (stdin.queuedBytes > 0 && performance.now() - stdin.lastProgressMs > STALL_SEC * 1000) {
+      this.sup.restartNow(`encoder stalled: took no audio for ${STALL_SEC} s`);
       return;
     }
     stdin.write(toS16(pcm));

@@ -23,7 +23,12 @@ export interface SwitchEvent {
 
 /** The switch logic as the engine sees it: observations in, the active input out. */
 export interface SwitchDriver {
-  update(obs: InputObservation[], nowMs: number): SwitchEvent | null;
+  /**
+   * `frameStartMs`: when the frame is due on the program clock (monotonic ms; frames of a tick
+   * are produced together, up to a tick after they were due). Manual switches land on the
+   * first frame due after their request.
+   */
+  update(obs: InputObservation[], nowMs: number, frameStartMs: number): SwitchEvent | null;
   readonly active: string | null;
   /** Ids of inputs usable right now, best first (for splicing when the active runs dry). */
   usable(): string[];
@@ -143,7 +148,8 @@ export class Program implements ProgramTimeline {
         delivered,
       });
     }
-    const ev = this.opts.driver.update(obs, nowMs);
+    const frameStartMs = this.t0 + (this.pos / this.opts.format.sampleRate) * 1000;
+    const ev = this.opts.driver.update(obs, nowMs, frameStartMs);
     if (ev) this.onSwitch(ev, obs);
     const out = this.compose(obs);
     this.opts.history.append(out, this.pos);

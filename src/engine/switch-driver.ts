@@ -41,7 +41,8 @@ export interface SwitchDriverOptions {
 export class ChannelSwitch implements SwitchDriver {
   state: SwitcherState;
   readonly meters = new Map<string, MeteredInput>();
-  private pending: SwitchEvent | null = null;
+  /** A manual switch accepted by the API, placed on the first frame due after `atMs`. */
+  private queued: { id: string; atMs: number } | null = null;
   private lastNowMs = 0;
 
   constructor(private readonly opts: SwitchDriverOptions) {
@@ -72,7 +73,7 @@ export class ChannelSwitch implements SwitchDriver {
     });
   }
 
-  update(obs: InputObservation[], nowMs: number): SwitchEvent | null {
+  update(obs: InputObservation[], nowMs: number, frameStartMs = nowMs): SwitchEvent | null {
     this.lastNowMs = nowMs;
     for (const o of obs) {
       const m = this.meters.get(o.id)!;
@@ -86,10 +87,15 @@ export class ChannelSwitch implements SwitchDriver {
         this.opts.availability,
       );
     }
-    if (this.pending) {
-      const ev = this.pending;
-      this.pending = null;
-      return ev;
+    const q = this.queued;
+    if (q && frameStartMs >= q.atMs) {
+      this.queued = null;
+      // Checked again: the input may have failed since the request (then the switcher decides).
+      const r = requestSwitch(this.state, q.id, this.snapshot(), nowMs);
+      if (r.ok) {
+        this.state = r.state;
+        if (r.switch) return r.switch;
+      }
     }
     const d = decide(this.state, this.snapshot(), nowMs);
     this.state = d.state;
@@ -102,17 +108,34 @@ export class ChannelSwitch implements SwitchDriver {
       .map((i) => i.id);
   }
 
+  /**
+   * A manual switch. Validated now; it lands on the program timeline at the first frame due
+   * after the request (`atMs`, monotonic): frames already due when it came are produced as
+   * they were, even if their tick runs later. Without a switch to make (the input is already
+   * on air) the preference is set at once.
+   */
   request(
     id: string,
+    atMs: number = performance.now(),
   ): { ok: true; changed: boolean } | { ok: false; code: "unknown" | "unavailable"; reason: string } {
     const r = requestSwitch(this.state, id, this.snapshot(), this.lastNowMs);
     if (!r.ok) return r;
-    this.state = r.state;
-    if (r.switch) this.pending = r.switch;
-    return { ok: true, changed: r.switch !== undefined };
+    if (!r.switch) {
+      this.queued = null;
+      this.state = r.state;
+      return { ok: true, changed: false };
+    }
+    this.queued = { id, atMs };
+    return { ok: true, changed: true };
+  }
+
+  /** A requested switch not on the program timeline yet. */
+  get switching(): boolean {
+    return this.queued !== null;
   }
 
   clear(): void {
+    this.queued = null;
     this.state = clearPreference(this.state);
   }
 

@@ -130,6 +130,8 @@ export class PipeWriter {
   private queue: Buffer[] = [];
   queuedBytes = 0;
   broken = false;
+  /** When the child last took bytes (monotonic ms): with bytes queued, a stuck child shows here. */
+  lastProgressMs = performance.now();
 
   constructor(fd: number) {
     this.fd = fd;
@@ -173,6 +175,7 @@ export class PipeWriter {
       const n = c().write(this.fd, chunk, chunk.byteLength);
       if (n > 0) {
         off += n;
+        this.lastProgressMs = performance.now();
         continue;
       }
       const e = errno();

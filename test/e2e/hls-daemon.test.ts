@@ -168,7 +168,7 @@ describe("HLS from a running daemon", { timeout: 180_000 }, () => {
     assert.equal(status.profiles.find((p) => p.profile === "midfi")?.encoderRestarts, 1);
   });
 
-  test("a hung encoder (SIGSTOP) is restarted once 3 s of program are queued for it; HLS goes on", async () => {
+  test("a hung encoder (SIGSTOP) is restarted once it took no audio for 3 s; HLS goes on", async () => {
     const enc = d.channel.encoders.get("midfi")!;
     const pid = enc.pid!;
     const restarts = enc.restarts;
@@ -176,7 +176,7 @@ describe("HLS from a running daemon", { timeout: 180_000 }, () => {
     const stoppedAt = performance.now();
     process.kill(pid, "SIGSTOP");
     try {
-      // Its stdin pipe (256 KiB, ~1.4 s of program) fills, then 3 s queue in the daemon.
+      // Its stdin pipe (256 KiB, ~1.4 s of program) fills, then it takes nothing for 3 s.
       await until(() => enc.pid !== undefined && enc.pid !== pid, 10_000, "stalled encoder replaced");
     } finally {
       // SIGKILL reaches a stopped process; make sure it is gone even if the test failed.
@@ -187,7 +187,7 @@ describe("HLS from a running daemon", { timeout: 180_000 }, () => {
       }
     }
     const tookSec = (performance.now() - stoppedAt) / 1000;
-    assert.ok(tookSec >= 3 && tookSec <= 7, `replaced after ${tookSec.toFixed(1)} s`);
+    assert.ok(tookSec >= 3 && tookSec <= 8, `replaced after ${tookSec.toFixed(1)} s`);
     assert.equal(enc.restarts, restarts + 1);
     assert.match(enc.lastError ?? "", /encoder stalled/);
     await until(

@@ -333,9 +333,10 @@ describe(
           r.latencyMs <= 100 + DETECT_WINDOW_MS,
           `switch to ${r.to} on air ${r.latencyMs.toFixed(1)} ms after the request`,
         );
-        // The program clock cannot play the new input before the request (slack: one frame + tick).
+        // A manual switch lands on the first frame due after the request, so its PDT is not
+        // before the request (slack: the onset detector's window and Date vs monotonic clock).
         assert.ok(
-          r.latencyMs >= -60,
+          r.latencyMs >= -2 * DETECT_WINDOW_MS,
           `onset ${r.latencyMs.toFixed(1)} ms before the request: PDT mapping wrong`,
         );
         assert.ok(r.riseMs >= 15 && r.riseMs <= 80, `crossfade 10→90 % in ${r.riseMs.toFixed(1)} ms`);
