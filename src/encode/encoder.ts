@@ -104,7 +104,9 @@ export class Encoder {
   private outputs: (PipeReader | undefined)[] = [];
   private runStart = 0;
   private feeding = false;
-  private batch: Float32Array[] = [];
+  /** The tick's program frames, already 16-bit: reused every tick (no per-tick garbage). */
+  private batch = new Int16Array(0);
+  private batchLen = 0;
 
   constructor(private readonly opts: EncoderOptions) {
     this.streams = opts.profiles.map(
@@ -187,10 +189,14 @@ export class Encoder {
       s.framesOut = 0;
       if (run > 1) s.events.emit("restart", { pos: this.runStart, reason: this.sup.lastError ?? "restart" });
     });
-    this.batch = [];
+    this.batchLen = 0;
     if (run > 1) {
       const backlog = h.since(this.runStart);
-      if (backlog.pcm.length > 0) this.write(backlog.pcm);
+      if (backlog.pcm.length > 0) {
+        const s16 = new Int16Array(backlog.pcm.length);
+        toS16Into(backlog.pcm, s16, 0);
+        this.write(new Uint8Array(s16.buffer));
+      }
     }
     this.feeding = true;
   }
@@ -201,7 +207,14 @@ export class Encoder {
    * each write costs a syscall and a wake-up of ffmpeg, so one per tick, not per frame.
    */
   feed(pcm: Float32Array): void {
-    if (this.feeding) this.batch.push(pcm);
+    if (!this.feeding) return;
+    if (this.batchLen + pcm.length > this.batch.length) {
+      const grown = new Int16Array(Math.max(2 * this.batch.length, this.batchLen + pcm.length));
+      grown.set(this.batch.subarray(0, this.batchLen));
+      this.batch = grown;
+    }
+    toS16Into(pcm, this.batch, this.batchLen);
+    this.batchLen += pcm.length;
   }
 
   /** Encoded frames ffmpeg wrote since the last call, to every profile's consumers (once per tick). */
@@ -218,26 +231,20 @@ export class Encoder {
 
   /** Writes the tick's program frames to the encoder in one write. */
   flush(): void {
-    if (this.batch.length === 0) return;
-    const frames = this.batch;
-    this.batch = [];
-    const joined = new Float32Array(frames.reduce((n, f) => n + f.length, 0));
-    let o = 0;
-    for (const f of frames) {
-      joined.set(f, o);
-      o += f.length;
-    }
-    this.write(joined);
+    if (this.batchLen === 0) return;
+    // The pipe writer copies whatever it has to queue: the batch can be reused at once.
+    this.write(new Uint8Array(this.batch.buffer, 0, this.batchLen * 2));
+    this.batchLen = 0;
   }
 
-  private write(pcm: Float32Array): void {
+  private write(s16: Uint8Array): void {
     const stdin = this.stdin;
     if (!stdin || stdin.broken) return;
     if (stdin.queuedBytes > 0 && performance.now() - stdin.lastProgressMs > STALL_SEC * 1000) {
       this.sup.restartNow(`encoder stalled: took no audio for ${STALL_SEC} s`);
       return;
     }
-    stdin.write(toS16(pcm));
+    stdin.write(s16);
   }
 
   close(): Promise<void> {
@@ -250,11 +257,9 @@ export class Encoder {
  * 16-bit PCM for the encoder: half the bytes of f32 through the pipe (which is where the
  * daemon's CPU went, see docs/benchmarks.md), and more resolution than a lossy encoder keeps.
  */
-function toS16(pcm: Float32Array): Uint8Array {
-  const out = new Int16Array(pcm.length);
+function toS16Into(pcm: Float32Array, out: Int16Array, at: number): void {
   for (let i = 0; i < pcm.length; i++) {
     const v = pcm[i]! * 32767;
-    out[i] = v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v);
+    out[at + i] = v >= 32767 ? 32767 : v <= -32768 ? -32768 : Math.round(v);
   }
-  return new Uint8Array(out.buffer);
 }

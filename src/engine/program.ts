@@ -60,6 +60,7 @@ export interface ProgramOptions {
   /** Wall-clock milliseconds (Date.now by default), read once at start to anchor PDT. */
   wallNow?: () => number;
   makeFader: () => Fader;
+  /** Each program frame; `pcm` is reused for the next frame: copy it to keep it. */
   onFrame: (pcm: Float32Array, pos: number) => void;
   onSwitch: (ev: SwitchEvent) => void;
 }
@@ -80,6 +81,8 @@ export class Program implements ProgramTimeline {
   private draining: string | null = null;
   private fade: { from: string; fader: Fader } | null = null;
   private readonly silence: Float32Array;
+  /** The program frame being composed: reused, as every consumer copies or meters it at once. */
+  private readonly out: Float32Array;
   pos = 0;
   running = false;
   /** Frames produced beyond one tick's worth in a tick (the loop was late). */
@@ -93,6 +96,7 @@ export class Program implements ProgramTimeline {
     this.frames = Math.round((opts.format.sampleRate * opts.frameMs) / 1000);
     this.scratch = new Map(opts.inputs.map((s) => [s.id, new Float32Array(this.frames * this.ch)]));
     this.silence = new Float32Array(this.frames * this.ch);
+    this.out = new Float32Array(this.frames * this.ch);
     this.now = opts.now ?? (() => performance.now());
     this.framesPerTick = Math.max(1, Math.round((opts.tickMs ?? opts.frameMs) / opts.frameMs));
     this.lag = new TickLag(opts.tickMs ?? opts.frameMs);
@@ -171,7 +175,7 @@ export class Program implements ProgramTimeline {
   }
 
   private compose(obs: InputObservation[]): Float32Array {
-    const out = new Float32Array(this.frames * this.ch);
+    const out = this.out;
     const byId = (id: string | null) => (id === null ? undefined : obs.find((o) => o.id === id));
     const active = byId(this.opts.driver.active);
     if (this.fade && active) {
@@ -195,6 +199,8 @@ export class Program implements ProgramTimeline {
       out.set(o.pcm.subarray(filled * this.ch, o.delivered * this.ch), filled * this.ch);
       filled = o.delivered;
     }
+    // Nothing left to play (every input dry): silence, never the previous frame's samples.
+    if (filled < this.frames) out.fill(0, filled * this.ch);
     return out;
   }
 
