@@ -137,6 +137,16 @@ api: { listen: "127.0.0.1:${api}", token: "${TOKEN}" }
         returnMs: b.wallOf(onM) - restartMs,
       };
       runs.push(run);
+      // A return sooner than minNoiseSec + returnDelaySec after the restart breaks the hysteresis
+      // unless something else put main on air: show every switch of this repetition.
+      if (run.returnMs < 3500)
+        process.stderr.write(
+          `  early return; switches since the kill (ms after the restart): ${sse
+            .switches()
+            .slice(from)
+            .map((e) => `${e.data.from}>${e.data.to}:${e.data.reason}@${e.atMs - restartMs}`)
+            .join(" ")}\n`,
+        );
       process.stderr.write(
         `antenne failover ${r + 1}/${REPS}: gap ${fmt(run.gapMs)} ms (at ${fmt((gap.at - onB) / MS)} ms from the tone change), failover ${fmt(run.failoverMs)} ms, return ${fmt(run.returnMs)} ms\n`,
       );
