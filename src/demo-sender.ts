@@ -2,6 +2,14 @@ import type { Logger } from "pino";
 import { Supervised } from "./process/supervisor.js";
 
 /**
+ * ffmpeg output options for sending audio as MPEG-TS in small, regular packets: every audio
+ * frame in its own PES, written at once. Without them ffmpeg's muxer sends ~330 ms bursts
+ * (and digital silence 277 ms bursts: `-muxdelay 0` is what stops those), longer than a
+ * 300 ms starvationMs. See README "Sending audio".
+ */
+export const SMOOTH_MPEGTS = ["-pes_payload_size", "0", "-muxdelay", "0", "-flush_packets", "1"];
+
+/**
  * A test sender: ffmpeg generating a programme-like signal and sending it as MPEG-TS
  * (AAC) over SRT in caller mode, as a studio encoder would. Restarted if it dies.
  */
@@ -34,13 +42,7 @@ export function testSender(opts: {
     "mpegts",
     "-mpegts_flags",
     "resend_headers",
-    // Every audio frame in its own PES, sent at once (see README "Sending audio").
-    "-pes_payload_size",
-    "0",
-    "-muxdelay",
-    "0",
-    "-flush_packets",
-    "1",
+    ...SMOOTH_MPEGTS,
     `srt://${target}?mode=caller&latency=120000&pkt_size=1316`,
   ];
   return new Supervised(

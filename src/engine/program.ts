@@ -190,14 +190,19 @@ export class Program implements ProgramTimeline {
       out.set(drain.pcm.subarray(0, filled * this.ch));
       if (filled < this.frames) this.draining = null;
     }
-    // Fill the rest from the active input; if it runs dry mid-frame, splice in the next usable one.
-    const order = active ? [active.id, ...this.opts.driver.usable().filter((id) => id !== active.id)] : [];
-    for (const id of order) {
-      if (filled >= this.frames) break;
-      const o = byId(id);
-      if (!o || o.delivered <= filled) continue;
+    // Fill the rest from the active input; if it runs dry mid-frame, splice in the next usable
+    // one (asked for only then: the usable list is not built on every frame).
+    const take = (o: InputObservation | undefined): void => {
+      if (!o || o.delivered <= filled) return;
       out.set(o.pcm.subarray(filled * this.ch, o.delivered * this.ch), filled * this.ch);
       filled = o.delivered;
+    };
+    if (active) {
+      take(active);
+      for (const id of filled < this.frames ? this.opts.driver.usable() : []) {
+        if (filled >= this.frames) break;
+        if (id !== active.id) take(byId(id));
+      }
     }
     // Nothing left to play (every input dry): silence, never the previous frame's samples.
     if (filled < this.frames) out.fill(0, filled * this.ch);

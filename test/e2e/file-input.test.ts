@@ -14,25 +14,7 @@ test(
   { timeout: 90_000 },
   async () => {
     const dir = tempDir();
-    const flac = join(dir, "loop.flac");
-    const mk = await run(
-      "ffmpeg",
-      [
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=880:r=44100:d=2",
-        "-ac",
-        "1",
-        "-y",
-        flac,
-      ],
-      { timeoutMs: 20_000 },
-    );
-    assert.equal(mk.code, 0, mk.stderr);
+    await sineFlac(dir, 880, 44100, 1, 2); // the channel file names it ./loop.flac
     const d = await startTestDaemon(
       (port) => `
 channel: file
@@ -78,25 +60,7 @@ test(
   { timeout: 60_000 },
   async () => {
     const dir = tempDir();
-    const flac = join(dir, "loop.flac");
-    const mk = await run(
-      "ffmpeg",
-      [
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=f=880:r=48000:d=1",
-        "-ac",
-        "2",
-        "-y",
-        flac,
-      ],
-      { timeoutMs: 20_000 },
-    );
-    assert.equal(mk.code, 0, mk.stderr);
+    const flac = await sineFlac(dir, 880, 48000, 2, 1);
     const log = pino({ level: "silent" });
     const input = new FileInput("loop", true, flac, { sampleRate: 48000, channels: 2 }, 300, 300, log, () =>
       performance.now(),
@@ -155,3 +119,26 @@ test(
     }
   },
 );
+
+/** A FLAC file of a sine (`seconds` long) for a file input to loop. */
+async function sineFlac(
+  dir: string,
+  freq: number,
+  rate: number,
+  channels: number,
+  seconds: number,
+): Promise<string> {
+  const flac = join(dir, "loop.flac");
+  const args = [
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    "-f",
+    "lavfi",
+    "-i",
+    `sine=f=${freq}:r=${rate}:d=${seconds}`,
+  ];
+  const mk = await run("ffmpeg", [...args, "-ac", String(channels), "-y", flac], { timeoutMs: 20_000 });
+  assert.equal(mk.code, 0, mk.stderr);
+  return flac;
+}

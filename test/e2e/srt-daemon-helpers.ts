@@ -14,13 +14,9 @@ import { decodeMono, toneShare } from "../helpers/audio.js";
 import { channelConfig } from "../helpers/channel.js";
 import { parseMedia } from "../helpers/m3u8.js";
 import { freeTcpPort } from "../helpers/ports.js";
-import { spawnBounded } from "./srt-helpers.js";
+import { SMOOTH_TS, spawnBounded } from "./srt-helpers.js";
 
-/**
- * ffmpeg's MPEG-TS muxer otherwise sends audio in ~330 ms bursts (one 2930-byte PES per
- * burst), longer than starvationMs 300: the input would flap between available and not.
- */
-export const SMOOTH_TS = ["-pes_payload_size", "0", "-muxdelay", "0", "-flush_packets", "1"];
+export { SMOOTH_TS } from "./srt-helpers.js";
 
 /**
  * lavfi sine source at `freq` (1/8 full scale: -18 dBFS peak, -21 dBFS RMS), sent as dual

@@ -1,6 +1,7 @@
 /** Shared by the SRT e2e tests: real peers on loopback, every child bounded in time. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { SMOOTH_MPEGTS } from "../../src/demo-sender.js";
 import { silentLogger } from "../../src/log.js";
 import type { SrtOptions } from "../../src/config/schema.js";
 import { SrtInput } from "../../src/input/srt/srt-input.js";
@@ -74,11 +75,8 @@ const SINE = [
   "sine=f=440:sample_rate=48000",
 ];
 
-/**
- * Without these, ffmpeg's MPEG-TS muxer sends audio in ~330 ms bursts (2930-byte PES
- * payloads), longer than a 300 ms starvationMs; with them it sends every ~20-40 ms.
- */
-export const SMOOTH_TS = ["-pes_payload_size", "0", "-muxdelay", "0", "-flush_packets", "1"];
+/** The demo sender's MPEG-TS options: small, regular packets (see src/demo-sender.ts). */
+export const SMOOTH_TS = SMOOTH_MPEGTS;
 
 /** ffmpeg sending AAC in MPEG-TS to an SRT URL (ffmpeg's latency is in microseconds). */
 export function ffmpegSender(url: string, maxMs = 60_000, extra: string[] = SMOOTH_TS): ChildProcess {

@@ -5,7 +5,7 @@
  * Shared by test/e2e/switch-daemon.test.ts and bench/switch-latency.ts.
  */
 import type { ChildProcess } from "node:child_process";
-import { spawnBounded } from "../e2e/srt-helpers.js";
+import { SMOOTH_TS, spawnBounded } from "../e2e/srt-helpers.js";
 import { parseMedia, type MediaPlaylist } from "./m3u8.js";
 import { run, until } from "./proc.js";
 
@@ -41,12 +41,7 @@ export function toneSender(
       "128k",
       "-f",
       "mpegts",
-      "-pes_payload_size",
-      "0",
-      "-muxdelay",
-      "0",
-      "-flush_packets",
-      "1",
+      ...SMOOTH_TS,
       `srt://127.0.0.1:${port}?mode=caller&latency=120000`,
     ],
     opts.maxMs ?? 600_000,
