@@ -26,6 +26,26 @@ export default tseslint.config(
     },
   },
   {
+    // One clock (src/clock/): everything else gets time through an injected Clock, so tests
+    // drive it with FakeClock instead of sleeping.
+    files: ["src/**/*.ts"],
+    ignores: ["src/clock/**"],
+    rules: {
+      "no-restricted-globals": [
+        "error",
+        ...["setTimeout", "setInterval", "clearTimeout", "clearInterval", "setImmediate"].map((name) => ({
+          name,
+          message: "Use the injected Clock (src/clock/clock.ts).",
+        })),
+      ],
+      "no-restricted-properties": [
+        "error",
+        { object: "Date", property: "now", message: "Use the injected Clock's wallMs()." },
+        { object: "performance", property: "now", message: "Use the injected Clock's monoMs()." },
+      ],
+    },
+  },
+  {
     files: ["src/api/static/**/*.js"],
     languageOptions: {
       globals: {

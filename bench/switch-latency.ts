@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { parseChannel } from "../src/config/load.js";
 import { startDaemon, type Daemon } from "../src/daemon.js";
 import { silentLogger } from "../src/log.js";
-import type { ChannelStatus } from "../src/status.js";
+import type { ChannelStatus } from "../src/channel/view.js";
 import { tempDir } from "../test/helpers/channel.js";
 import { freeTcpPort } from "../test/helpers/ports.js";
 import {
@@ -38,6 +38,7 @@ import {
 } from "../test/helpers/program-audio.js";
 import { sleep, until } from "../test/helpers/proc.js";
 import { freePort, kill, killAll } from "../test/e2e/srt-helpers.js";
+import { systemClock } from "../src/clock/clock.js";
 
 const REPS = Number(process.env.BENCH_REPS ?? 20);
 const TOKEN = "bench-token";
@@ -94,7 +95,11 @@ outputs:
   hls: { dir: ./hls, segmentSec: 1, windowSegments: 1000, profiles: [hi] }
 api: { listen: "127.0.0.1:${api}", token: "${TOKEN}" }
 `;
-  const d: Daemon = await startDaemon(parseChannel(yaml, join(dir, "channel.yaml"), {}), silentLogger());
+  const d: Daemon = await startDaemon(
+    parseChannel(yaml, join(dir, "channel.yaml"), {}),
+    silentLogger(),
+    systemClock,
+  );
   const sse = new SseReader(`${d.url}/api/v1/events`);
   const hls = `${d.url}/hls/bench_hi.m3u8`;
   const status = async () => (await (await fetch(`${d.url}/api/v1/status`)).json()) as ChannelStatus;

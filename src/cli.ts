@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
+import { systemClock } from "./clock/clock.js";
 import { ConfigError, loadChannelFile } from "./config/load.js";
 import { startDaemon } from "./daemon.js";
 import { runDemo } from "./demo.js";
@@ -86,8 +87,8 @@ async function run(file: string, pretty: boolean | undefined): Promise<number> {
     return 1;
   }
   const log = createLogger({ channel: config.channel, pretty });
-  const daemon = await startDaemon(config, log);
-  return waitForSignal(log, () => daemon.close());
+  const daemon = await startDaemon(config, log, systemClock);
+  return waitForSignal(log, systemClock, () => daemon.close());
 }
 
 main(process.argv.slice(2)).then(

@@ -1,9 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApi } from "./api/server.js";
-import { Channel } from "./channel.js";
+import { Channel } from "./channel/channel.js";
+import type { Clock } from "./clock/clock.js";
 import type { ChannelConfig } from "./config/load.js";
+import { ErrorReporter } from "./errors/reporter.js";
 import { createMetrics } from "./metrics/channel-metrics.js";
+import { createRuntime, type Runtime } from "./runtime.js";
 import { FileStateStore } from "./state/state-store.js";
 
 export interface Daemon {
@@ -14,16 +17,27 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-/** Builds and starts one channel with its API; `close()` shuts down API → channel. */
-export async function startDaemon(config: ChannelConfig, log: Logger): Promise<Daemon> {
-  const state = new FileStateStore(config.switcher.statePath, log.child({ component: "state" }));
-  const channel = new Channel({ config, log, state });
-  const registry = createMetrics(channel);
+/**
+ * Builds and starts one channel with its API; `close()` shuts down API → channel. A `Runtime`
+ * (clock, SRT reactor) may be shared by several channels of one process.
+ */
+export async function startDaemon(
+  config: ChannelConfig,
+  log: Logger,
+  clockOrRuntime: Clock | Runtime,
+): Promise<Daemon> {
+  const runtime = "srtReactor" in clockOrRuntime ? clockOrRuntime : createRuntime(clockOrRuntime, log);
+  const errors = new ErrorReporter(log, runtime.clock);
+  const state = new FileStateStore(config.switcher.statePath, log.child({ component: "state" }), errors);
+  const channel = new Channel({ config, log, state, runtime, errors });
+  const registry = createMetrics(channel, runtime.clock);
+  channel.registerOutputMetrics(registry);
   const api = buildApi({
     view: channel,
     registry,
     token: config.api.token,
     hlsDir: config.outputs.hls && config.api.serveHls ? config.outputs.hls.dir : null,
+    clock: runtime.clock,
   });
   channel.start();
   const sep = config.api.listen.lastIndexOf(":");
@@ -33,6 +47,7 @@ export async function startDaemon(config: ChannelConfig, log: Logger): Promise<D
   try {
     url = await api.listen({ host, port });
   } catch (err) {
+    errors.report("ANTENNE_API_LISTEN_FAILED", { err, listen: config.api.listen });
     await channel.close();
     throw err;
   }

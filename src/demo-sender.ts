@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Clock } from "./clock/clock.js";
 import { Supervised } from "./process/supervisor.js";
 
 /**
@@ -18,6 +19,7 @@ export function testSender(opts: {
   target: string;
   frequencyHz: number;
   log: Logger;
+  clock: Clock;
   ffmpeg?: string;
 }): Supervised {
   const { name, target, frequencyHz } = opts;
@@ -54,5 +56,6 @@ export function testSender(opts: {
       maxBackoffMs: 5000,
     },
     opts.log,
+    opts.clock,
   );
 }

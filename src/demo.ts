@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { systemClock } from "./clock/clock.js";
 import { waitForSignal } from "./signals.js";
 import { loadChannelFile } from "./config/load.js";
 import { startDaemon } from "./daemon.js";
@@ -11,7 +12,7 @@ const DEMO = fileURLToPath(new URL("../../channels/demo.yaml", import.meta.url))
 export async function runDemo(pretty: boolean | undefined): Promise<number> {
   const config = loadChannelFile(DEMO);
   const log = createLogger({ channel: config.channel, pretty });
-  const daemon = await startDaemon(config, log);
+  const daemon = await startDaemon(config, log, systemClock);
   const senders = config.inputs.flatMap((i, k) =>
     "srt" in i && i.srt.mode === "listener"
       ? [
@@ -20,6 +21,7 @@ export async function runDemo(pretty: boolean | undefined): Promise<number> {
             target: i.srt.bind,
             frequencyHz: k === 0 ? 440 : 660,
             log: log.child({ sender: i.id }),
+            clock: systemClock,
           }),
         ]
       : [],
@@ -40,7 +42,7 @@ export async function runDemo(pretty: boolean | undefined): Promise<number> {
       "",
     ].join("\n"),
   );
-  return waitForSignal(log, async () => {
+  return waitForSignal(log, systemClock, async () => {
     await Promise.all(senders.map((s) => s.close()));
     await daemon.close();
   });

@@ -1,8 +1,16 @@
 import type { FastifyInstance } from "fastify";
-import type { ChannelEvents, ChannelView } from "../status.js";
+import type { ChannelEvents, ChannelView } from "../channel/view.js";
+import type { Clock } from "../clock/clock.js";
 
-/** GET /api/v1/events: Server-Sent Events for switch, input and output changes. */
-export function registerEvents(app: FastifyInstance, view: ChannelView, statusEveryMs: number): void {
+const EVENT_NAMES = ["switch", "input", "output", "problem"] as const satisfies (keyof ChannelEvents)[];
+
+/** GET /api/v1/events: Server-Sent Events for switch, input, output and problem (error) events. */
+export function registerEvents(
+  app: FastifyInstance,
+  view: ChannelView,
+  clock: Clock,
+  statusEveryMs: number,
+): void {
   app.get("/api/v1/events", (req, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -15,17 +23,16 @@ export function registerEvents(app: FastifyInstance, view: ChannelView, statusEv
     const send = (event: string, data: unknown) =>
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send("status", view.status());
-    const handlers: { [K in keyof ChannelEvents]: ChannelEvents[K] } = {
-      switch: (ev) => send("switch", ev),
-      input: (ev) => send("input", ev),
-      output: (ev) => send("output", ev),
-    };
-    for (const k of Object.keys(handlers) as (keyof ChannelEvents)[]) view.on(k, handlers[k] as never);
+    const handlers = EVENT_NAMES.map((name) => {
+      const fn = (ev: unknown) => send(name, ev);
+      view.on(name, fn as never);
+      return () => view.off(name, fn as never);
+    });
     // Levels move all the time: a periodic status event feeds the meters.
-    const timer = setInterval(() => send("status", view.status()), statusEveryMs);
+    const timer = clock.interval(() => send("status", view.status()), statusEveryMs);
     const cleanup = () => {
-      clearInterval(timer);
-      for (const k of Object.keys(handlers) as (keyof ChannelEvents)[]) view.off(k, handlers[k] as never);
+      timer.cancel();
+      for (const off of handlers) off();
     };
     req.raw.on("close", cleanup);
     res.on("error", cleanup);

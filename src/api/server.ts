@@ -1,9 +1,11 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { z } from "zod";
-import type { ChannelView } from "../status.js";
+import type { ChannelView, SwitchResult } from "../channel/view.js";
+import type { Clock } from "../clock/clock.js";
 import { sendError } from "./errors.js";
 import { registerEvents } from "./events.js";
 import { registerHlsStatic } from "./hls-static.js";
@@ -13,6 +15,7 @@ export interface ApiDeps {
   registry: Registry;
   token: string;
   hlsDir: string | null;
+  clock: Clock;
   /** Status events on the SSE stream for the level meters. */
   statusEveryMs?: number;
 }
@@ -25,6 +28,22 @@ const metadataBody = z.strictObject({
 const STATIC = fileURLToPath(new URL("../../../src/api/static/", import.meta.url));
 const HLSJS = fileURLToPath(new URL("../../../node_modules/hls.js/dist/hls.min.js", import.meta.url));
 
+/** The channel's refusal codes, as HTTP statuses (only the API knows about HTTP). */
+const SWITCH_STATUS: Record<Exclude<SwitchResult, { ok: true }>["code"], number> = {
+  "unknown-input": 404,
+  unavailable: 409,
+  refused: 409,
+};
+
+/**
+ * Compares a bearer header with the token in constant time (hashing first makes the lengths
+ * equal, so neither the content nor the length of the token leaks through timing).
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(header ?? ""), digest(`Bearer ${token}`));
+}
+
 /** Builds the HTTP API without listening; tests use inject(). */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const { view } = deps;
@@ -33,7 +52,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   app.addHook("onRequest", async (req, reply) => {
     if (!deps.token || req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return;
-    if (req.headers.authorization !== `Bearer ${deps.token}`) {
+    if (!bearerMatches(req.headers.authorization, deps.token)) {
       return sendError(reply, 401, "missing or invalid bearer token");
     }
   });
@@ -58,7 +77,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (!body.success)
       return sendError(reply, 400, `body must be {"input": "<id>"}: ${body.error.issues[0]?.message ?? ""}`);
     const r = await view.requestSwitch(body.data.input);
-    return r.ok ? r.status : sendError(reply, r.code, r.message);
+    return r.ok ? r.status : sendError(reply, SWITCH_STATUS[r.code], r.message);
   });
   app.delete("/api/v1/switch", async () => view.clearPreference());
   app.post("/api/v1/metadata", async (req, reply) => {
@@ -71,7 +90,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       );
     return view.setMetadata(body.data);
   });
-  registerEvents(app, view, deps.statusEveryMs ?? 500);
+  registerEvents(app, view, deps.clock, deps.statusEveryMs ?? 500);
   app.get("/metrics", async (_req, reply) => {
     const text = await deps.registry.metrics();
     return reply.header("content-type", deps.registry.contentType).send(text);
@@ -105,7 +124,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (!view.status().inputs.some((i) => i.id === name))
       return sendError(reply, 400, `unknown input "${name}"`);
     const r = await view.requestSwitch(name);
-    return r.ok ? liveSource() : sendError(reply, r.code, r.message);
+    return r.ok ? liveSource() : sendError(reply, SWITCH_STATUS[r.code], r.message);
   });
 
   const page = (file: string, type: string) => async (_req: unknown, reply: import("fastify").FastifyReply) =>

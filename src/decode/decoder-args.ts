@@ -1,4 +1,4 @@
-import type { AudioFormat } from "../stages.js";
+import type { AudioFormat } from "../types/index.js";
 
 /** Where a decoder reads from: bytes we write on its stdin (SRT), or a file it loops itself. */
 export type DecoderSource = { kind: "stdin" } | { kind: "file"; path: string };

@@ -1,8 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
+import type { Clock } from "../clock/clock.js";
 import type { PipeReader, PipeWriter } from "../process/os-pipe.js";
 import { Supervised, type PolledPipes } from "../process/supervisor.js";
-import type { AudioFormat } from "../stages.js";
+import type { AudioFormat } from "../types/index.js";
 import { decoderArgs, type DecoderSource } from "./decoder-args.js";
 
 export interface DecoderOptions {
@@ -10,6 +11,7 @@ export interface DecoderOptions {
   source: DecoderSource;
   format: AudioFormat;
   log: Logger;
+  clock: Clock;
   /** Decoded program PCM, interleaved f32 (not necessarily whole frames). */
   onPcm: (pcm: Float32Array) => void;
   ffmpeg?: string;
@@ -48,6 +50,7 @@ export class Decoder {
         maxBackoffMs: 5000,
       },
       opts.log,
+      opts.clock,
     );
     this.sup.on("spawn", (child, _run, pipes) => this.wire(child, pipes));
     this.sup.on("exit", () => {

@@ -1,4 +1,4 @@
-import type { AudioFormat, Codec } from "../stages.js";
+import type { AudioFormat, Codec } from "../types/index.js";
 
 /** Samples per channel in one encoded frame. */
 export function frameSamples(codec: Codec): number {

@@ -1,9 +1,10 @@
 import type { ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
+import type { Clock } from "../clock/clock.js";
 import type { PcmHistory } from "../engine/pcm-history.js";
 import type { PipeReader, PipeWriter } from "../process/os-pipe.js";
 import { Supervised, type PolledPipes } from "../process/supervisor.js";
-import type { AudioFormat, Codec, EncodedFrame, EncodedStream, EncodedStreamEvents } from "../stages.js";
+import type { AudioFormat, Codec, EncodedFrame, EncodedStream, EncodedStreamEvents } from "../types/index.js";
 import { TypedEmitter } from "../util/events.js";
 import { encoderArgs, frameSamples, restartGrid, type ProfileSpec } from "./encoder-args.js";
 import { FrameParser } from "./frame-parser.js";
@@ -13,6 +14,7 @@ export interface EncoderOptions {
   format: AudioFormat;
   history: PcmHistory;
   log: Logger;
+  clock: Clock;
   ffmpeg?: string;
 }
 
@@ -103,6 +105,8 @@ export class Encoder {
   private stdin: PipeWriter | null = null;
   private outputs: (PipeReader | undefined)[] = [];
   private runStart = 0;
+  /** The next run starts here with no history replay (the program timeline jumped). */
+  private jumpTo: number | null = null;
   private feeding = false;
   /** The tick's program frames, already 16-bit: reused every tick (no per-tick garbage). */
   private batch = new Int16Array(0);
@@ -137,6 +141,7 @@ export class Encoder {
         maxBackoffMs: 5000,
       },
       opts.log,
+      opts.clock,
     );
     this.sup.on("spawn", (child, run, pipes) => this.onSpawn(child, run, pipes));
     this.sup.on("exit", () => {
@@ -168,8 +173,10 @@ export class Encoder {
     this.stdin = pipes.writers.get(0) ?? null;
     this.outputs = this.streams.map((_, i) => pipes.readers.get(3 + i));
     const h = this.opts.history;
-    if (run === 1) {
-      this.runStart = h.end;
+    const jumped = this.jumpTo;
+    this.jumpTo = null;
+    if (run === 1 || jumped !== null) {
+      this.runStart = jumped ?? h.end;
     } else {
       // Restart on a grid every codec's frames fit, at the earliest point a consumer still needs.
       let from = h.end;
@@ -190,7 +197,7 @@ export class Encoder {
       if (run > 1) s.events.emit("restart", { pos: this.runStart, reason: this.sup.lastError ?? "restart" });
     });
     this.batchLen = 0;
-    if (run > 1) {
+    if (run > 1 && jumped === null) {
       const backlog = h.since(this.runStart);
       if (backlog.pcm.length > 0) {
         const s16 = new Int16Array(backlog.pcm.length);
@@ -229,6 +236,17 @@ export class Encoder {
     }
   }
 
+  /**
+   * The program timeline jumped to `pos` (a grid position): what the encoder holds belongs to the
+   * old timeline, so a new run starts exactly at `pos` (consumers see a restart there).
+   */
+  jump(pos: number, reason: string): void {
+    if (this.streams.length === 0) return;
+    this.jumpTo = pos;
+    this.batchLen = 0;
+    if (this.sup.running) this.sup.restartNow(reason, "info");
+  }
+
   /** Writes the tick's program frames to the encoder in one write. */
   flush(): void {
     if (this.batchLen === 0) return;
@@ -240,7 +258,7 @@ export class Encoder {
   private write(s16: Uint8Array): void {
     const stdin = this.stdin;
     if (!stdin || stdin.broken) return;
-    if (stdin.queuedBytes > 0 && performance.now() - stdin.lastProgressMs > STALL_SEC * 1000) {
+    if (stdin.queuedBytes > 0 && this.opts.clock.monoMs() - stdin.lastProgressMs > STALL_SEC * 1000) {
       this.sup.restartNow(`encoder stalled: took no audio for ${STALL_SEC} s`);
       return;
     }

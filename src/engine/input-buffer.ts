@@ -1,19 +1,7 @@
+import type { FrameSource } from "../types/index.js";
 import { SampleRing } from "./ring.js";
 
-/** What the program engine reads from every input, once per program frame. */
-export interface FrameSource {
-  readonly id: string;
-  /**
-   * Fills `out` (interleaved, `frames` samples per channel) from the source and returns
-   * how many frames it delivered; fewer than asked means it ran dry part-way (the
-   * engine splices the next input in at that sample).
-   */
-  read(out: Float32Array, frames: number, nowMs: number): number;
-  /** True while audio keeps arriving (no gap longer than starvationMs). */
-  arriving(nowMs: number): boolean;
-  bufferMs(): number;
-  driftPpm(): number;
-}
+export type { FrameSource };
 
 export interface InputBufferOptions {
   id: string;

@@ -7,6 +7,8 @@ export class PcmHistory {
   private readonly capFrames: number;
   /** Program position just after the newest frame held. */
   end = 0;
+  /** Contiguous frames held up to `end` (a jump of the timeline starts over). */
+  private held = 0;
 
   constructor(
     private readonly channels: number,
@@ -16,15 +18,25 @@ export class PcmHistory {
     this.buf = new Float32Array(capacityFrames * channels);
   }
 
+  /** The program starts (or jumps) at `pos`: nothing before it is held. */
+  startAt(pos: number): void {
+    this.end = pos;
+    this.held = 0;
+  }
+
   get start(): number {
-    return Math.max(0, this.end - this.capFrames);
+    return this.end - Math.min(this.held, this.capFrames);
   }
 
   /** Appends the program frame that starts at `pos` (must be `end`). */
   append(pcm: Float32Array, pos: number): void {
     const ch = this.channels;
     const frames = pcm.length / ch;
-    if (pos !== this.end) this.end = pos; // a jump: older content is simply not contiguous any more
+    if (pos !== this.end) {
+      // A jump: older content is not contiguous with this frame any more.
+      this.end = pos;
+      this.held = 0;
+    }
     let w = (pos % this.capFrames) * ch;
     let r = 0;
     while (r < pcm.length) {
@@ -34,6 +46,7 @@ export class PcmHistory {
       w = (w + n) % this.buf.length;
     }
     this.end = pos + frames;
+    this.held += frames;
   }
 
   /** Copy of program PCM in [from, end); `from` is clamped to what is held. */

@@ -1,7 +1,9 @@
 import type { Logger } from "pino";
-import type { AudioFormat, ProgramTimeline } from "../stages.js";
-import type { FrameSource } from "./input-buffer.js";
+import type { Clock } from "../clock/clock.js";
+import type { ErrorReporter } from "../errors/reporter.js";
+import type { AudioFormat, FrameSource, ProgramTimeline, SwitchEvent } from "../types/index.js";
 import type { PcmHistory } from "./pcm-history.js";
+import { ProgramClock } from "./program-clock.js";
 import { TickLag } from "./tick-lag.js";
 
 /** What the engine tells the switch logic about each input, once per program frame. */
@@ -12,13 +14,6 @@ export interface InputObservation {
   /** The frame's samples (valid for `delivered` frames), for meters. */
   pcm: Float32Array;
   delivered: number;
-}
-
-export interface SwitchEvent {
-  from: string | null;
-  to: string | null;
-  reason: "failover" | "return" | "manual" | "blank";
-  transition: "cut" | "crossfade";
 }
 
 /** The switch logic as the engine sees it: observations in, the active input out. */
@@ -55,10 +50,12 @@ export interface ProgramOptions {
   driver: SwitchDriver;
   history: PcmHistory;
   log: Logger;
-  /** Monotonic milliseconds (performance.now by default). */
-  now?: () => number;
-  /** Wall-clock milliseconds (Date.now by default), read once at start to anchor PDT. */
-  wallNow?: () => number;
+  clock: Clock;
+  errors: ErrorReporter;
+  /** Every anchor and jump of the timeline lands on this grid (samples; see program-clock.ts). */
+  grid: number;
+  /** The timeline jumped (a freeze was skipped, or re-anchored on the wall clock): encoders restart at `to`. */
+  onJump?: (jump: { from: number; to: number; reason: string }) => void;
   makeFader: () => Fader;
   /** Each program frame; `pcm` is reused for the next frame: copy it to keep it. */
   onFrame: (pcm: Float32Array, pos: number) => void;
@@ -66,18 +63,18 @@ export interface ProgramOptions {
 }
 
 /**
- * The program clock: emits one program frame every frameMs on the monotonic clock, at
- * exactly the program sample rate (frames due are computed from elapsed time, so timer
- * jitter never accumulates). Every input is read every frame (hot standby).
+ * The program: emits one program frame every frameMs on the program clock (program-clock.ts:
+ * UTC positions run on the monotonic clock), at exactly the program sample rate (frames due are
+ * computed from elapsed time, so timer jitter never accumulates). Every input is read every frame
+ * (hot standby).
  */
 export class Program implements ProgramTimeline {
   readonly frames: number;
+  readonly sampleRate: number;
+  readonly clock: ProgramClock;
   private readonly ch: number;
   private readonly scratch: Map<string, Float32Array>;
-  private readonly now: () => number;
-  private t0 = 0;
-  private wall0 = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private stopTicker: (() => void) | null = null;
   private draining: string | null = null;
   private fade: { from: string; fader: Fader } | null = null;
   private readonly silence: Float32Array;
@@ -85,9 +82,6 @@ export class Program implements ProgramTimeline {
   private readonly out: Float32Array;
   pos = 0;
   running = false;
-  /** Frames produced beyond one tick's worth in a tick (the loop was late). */
-  lateFrames = 0;
-  private readonly framesPerTick: number;
   /** How late the clock's wake-ups run (the event-loop lag the audio path sees). */
   readonly lag: TickLag;
 
@@ -97,46 +91,61 @@ export class Program implements ProgramTimeline {
     this.scratch = new Map(opts.inputs.map((s) => [s.id, new Float32Array(this.frames * this.ch)]));
     this.silence = new Float32Array(this.frames * this.ch);
     this.out = new Float32Array(this.frames * this.ch);
-    this.now = opts.now ?? (() => performance.now());
-    this.framesPerTick = Math.max(1, Math.round((opts.tickMs ?? opts.frameMs) / opts.frameMs));
+    this.sampleRate = opts.format.sampleRate;
+    this.clock = new ProgramClock(opts.clock, this.sampleRate, opts.grid);
     this.lag = new TickLag(opts.tickMs ?? opts.frameMs);
   }
 
+  /** Anchors the timeline on UTC and starts riding the clock's shared ticker. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.t0 = this.now();
-    this.wall0 = (this.opts.wallNow ?? Date.now)();
+    this.pos = this.clock.anchor();
     // One wake-up per tick: frames due are computed from elapsed time, so timer jitter only adds latency.
-    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? this.opts.frameMs);
+    const ticker = this.opts.clock.ticker(this.opts.tickMs ?? this.opts.frameMs);
+    this.stopTicker = ticker.ride(() => this.tick());
   }
 
   wallMsOf(pos: number): number {
-    return this.wall0 + (pos / this.opts.format.sampleRate) * 1000;
+    return this.clock.wallMsOf(pos);
   }
 
   /** Produces every frame that is due; public so tests can drive a synthetic clock. */
   tick(): void {
-    const nowMs = this.now();
+    const nowMs = this.opts.clock.monoMs();
     this.lag.tick(nowMs);
     this.opts.beforeTick?.(nowMs);
-    const due = Math.floor(((nowMs - this.t0) / 1000) * this.opts.format.sampleRate);
+    const reanchor = this.clock.check(this.pos);
+    if (reanchor) this.jump(reanchor.to, reanchor.reason);
+    const due = this.clock.dueAt(nowMs);
     let n = 0;
     while (this.pos + this.frames <= due) {
       this.produce(nowMs);
-      if (++n > this.framesPerTick) this.lateFrames++;
-      if (n > 50) {
-        // The process was frozen for seconds: skip ahead rather than burst minutes of audio.
-        const skipped = Math.floor((due - this.pos) / this.frames) * this.frames;
-        this.opts.log.warn(
-          { skippedMs: Math.round((skipped / this.opts.format.sampleRate) * 1000) },
-          "program clock fell behind; skipping",
-        );
-        this.t0 += (skipped / this.opts.format.sampleRate) * 1000;
+      if (++n > 50) {
+        // The process was frozen for seconds: skip ahead rather than burst seconds of audio.
+        const to = this.clock.wallPosition();
+        this.opts.errors.report("ANTENNE_CLOCK_BEHIND", {
+          skippedMs: Math.round(((to - this.pos) / this.sampleRate) * 1000),
+        });
+        this.jump(to, "program clock fell behind");
         break;
       }
     }
     this.opts.afterTick?.();
+  }
+
+  /**
+   * Moves the timeline to `to` (a grid position): what lies between is never produced. Used when
+   * the process was frozen and to re-anchor on the wall clock; encoders restart at `to`.
+   */
+  jump(to: number, reason: string): void {
+    const from = this.pos;
+    if (to === from) return;
+    this.clock.rebase(to);
+    this.pos = to;
+    this.fade = null;
+    this.draining = null;
+    this.opts.onJump?.({ from, to, reason });
   }
 
   private produce(nowMs: number): void {
@@ -152,7 +161,7 @@ export class Program implements ProgramTimeline {
         delivered,
       });
     }
-    const frameStartMs = this.t0 + (this.pos / this.opts.format.sampleRate) * 1000;
+    const frameStartMs = this.clock.monoOf(this.pos);
     const ev = this.opts.driver.update(obs, nowMs, frameStartMs);
     if (ev) this.onSwitch(ev, obs);
     const out = this.compose(obs);
@@ -211,7 +220,7 @@ export class Program implements ProgramTimeline {
 
   stop(): void {
     this.running = false;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.stopTicker?.();
+    this.stopTicker = null;
   }
 }

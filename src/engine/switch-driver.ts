@@ -13,9 +13,10 @@ import {
   type SwitcherInput,
   type SwitcherState,
 } from "../switcher/switcher.js";
-import { LOUDNESS_FLOOR_LUFS, LoudnessMeter } from "./loudness.js";
+import { LoudnessMeter } from "./loudness.js";
 import { measureLevel, type Level } from "./level.js";
-import type { InputObservation, SwitchDriver, SwitchEvent } from "./program.js";
+import type { SwitchEvent } from "../types/index.js";
+import type { InputObservation, SwitchDriver } from "./program.js";
 
 export interface MeteredInput {
   level: Level;
@@ -31,7 +32,16 @@ export interface SwitchDriverOptions {
   returnDelaySec: number;
   preferred: string | null;
   log: Logger;
+  /** An input became available or unavailable (or blank), seen on the audio path. */
+  onHealthChange?: (id: string, health: InputHealth) => void;
 }
+
+/** What became of a manual switch request once it reached its frame. */
+export type SwitchOutcome = { applied: true } | { applied: false; reason: string };
+
+export type SwitchRequest =
+  | { ok: true; outcome: Promise<SwitchOutcome> }
+  | { ok: false; code: "unknown" | "unavailable"; reason: string };
 
 /**
  * Runs on the audio path once per program frame: meters every input, updates its
@@ -42,7 +52,7 @@ export class ChannelSwitch implements SwitchDriver {
   state: SwitcherState;
   readonly meters = new Map<string, MeteredInput>();
   /** A manual switch accepted by the API, placed on the first frame due after `atMs`. */
-  private queued: { id: string; atMs: number } | null = null;
+  private queued: { id: string; atMs: number; done: (o: SwitchOutcome) => void } | null = null;
   private lastNowMs = 0;
 
   constructor(private readonly opts: SwitchDriverOptions) {
@@ -81,20 +91,27 @@ export class ChannelSwitch implements SwitchDriver {
         o.delivered > 0 ? o.pcm.subarray(0, o.delivered * this.opts.channels) : o.pcm.subarray(0, 0);
       m.level = measureLevel(pcm);
       if (o.delivered > 0) m.loudness.push(pcm);
+      const prev = m.health;
       m.health = nextHealth(
-        m.health,
+        prev,
         { nowMs, hasAudio: o.hasAudio, levelDb: m.level.rmsDb },
         this.opts.availability,
       );
+      if (prev.available !== m.health.available || prev.blank !== m.health.blank)
+        this.opts.onHealthChange?.(o.id, m.health);
     }
     const q = this.queued;
     if (q && frameStartMs >= q.atMs) {
       this.queued = null;
-      // Checked again: the input may have failed since the request (then the switcher decides).
+      // Checked again: the input may have failed since the request (then the switcher decides,
+      // and the request is refused: the preference stays as it was).
       const r = requestSwitch(this.state, q.id, this.snapshot(), nowMs);
       if (r.ok) {
         this.state = r.state;
+        q.done({ applied: true });
         if (r.switch) return r.switch;
+      } else {
+        q.done({ applied: false, reason: r.reason });
       }
     }
     const d = decide(this.state, this.snapshot(), nowMs);
@@ -111,35 +128,35 @@ export class ChannelSwitch implements SwitchDriver {
   /**
    * A manual switch. Validated now; it lands on the program timeline at the first frame due
    * after the request (`atMs`, monotonic): frames already due when it came are produced as
-   * they were, even if their tick runs later. Without a switch to make (the input is already
-   * on air) the preference is set at once.
+   * they were, even if their tick runs later. `outcome` resolves when that frame is made: the
+   * input may have failed meanwhile, and then the switch is refused. Without a switch to make
+   * (the input is already on air) the preference is set at once.
    */
-  request(
-    id: string,
-    atMs: number = performance.now(),
-  ): { ok: true; changed: boolean } | { ok: false; code: "unknown" | "unavailable"; reason: string } {
+  request(id: string, atMs: number): SwitchRequest {
     const r = requestSwitch(this.state, id, this.snapshot(), this.lastNowMs);
     if (!r.ok) return r;
+    this.supersede();
     if (!r.switch) {
-      this.queued = null;
       this.state = r.state;
-      return { ok: true, changed: false };
+      return { ok: true, outcome: Promise.resolve({ applied: true }) };
     }
-    this.queued = { id, atMs };
-    return { ok: true, changed: true };
-  }
-
-  /** A requested switch not on the program timeline yet. */
-  get switching(): boolean {
-    return this.queued !== null;
+    const outcome = new Promise<SwitchOutcome>((done) => (this.queued = { id, atMs, done }));
+    return { ok: true, outcome };
   }
 
   clear(): void {
-    this.queued = null;
+    this.supersede();
     this.state = clearPreference(this.state);
   }
 
-  static lufs(v: number): number | null {
-    return v <= LOUDNESS_FLOOR_LUFS ? null : Math.round(v * 10) / 10;
+  /** Withdraws a request that has not reached its frame (the caller stopped waiting). */
+  withdraw(reason: string): void {
+    this.queued?.done({ applied: false, reason });
+    this.queued = null;
+  }
+
+  private supersede(): void {
+    this.queued?.done({ applied: false, reason: "superseded by a later request" });
+    this.queued = null;
   }
 }

@@ -1,8 +1,14 @@
-import type { Logger } from "pino";
 import { Decoder } from "../decode/decoder.js";
-import { InputBuffer, type FrameSource } from "../engine/input-buffer.js";
-import type { AudioFormat } from "../stages.js";
-import type { ChannelInput, InputLinkStatus } from "./channel-input.js";
+import { InputBuffer } from "../engine/input-buffer.js";
+import type {
+  ChannelInput,
+  FrameSource,
+  InputDeps,
+  InputEvents,
+  InputLinkStatus,
+  InputState,
+} from "../types/index.js";
+import { TypedEmitter } from "../util/events.js";
 
 /** Decoded audio held ahead of the input buffer: read pauses above HIGH, resumes below LOW. */
 const AHEAD_HIGH_SEC = 1;
@@ -26,17 +32,19 @@ export class FileInput implements ChannelInput, FrameSource {
   private readonly lowSamples: number;
   private ahead: Float32Array[] = [];
   private aheadSamples = 0;
+  private readonly events: TypedEmitter<InputEvents>;
+  private readonly now: () => number;
+  private lastState: InputState = "connecting";
 
   constructor(
     readonly id: string,
     readonly autofallback: boolean,
-    path: string,
-    format: AudioFormat,
-    bufferMs: number,
-    starvationMs: number,
-    log: Logger,
-    private readonly now: () => number,
+    private readonly path: string,
+    deps: InputDeps,
   ) {
+    const { format, bufferMs, starvationMs, runtime, log } = deps;
+    this.now = () => runtime.clock.monoMs();
+    this.events = new TypedEmitter<InputEvents>(log);
     this.ch = format.channels;
     this.targetFrames = Math.round((bufferMs / 1000) * format.sampleRate);
     this.highSamples = AHEAD_HIGH_SEC * format.sampleRate * format.channels;
@@ -47,6 +55,8 @@ export class FileInput implements ChannelInput, FrameSource {
       source: { kind: "file", path },
       format,
       log,
+      clock: runtime.clock,
+      ffmpeg: runtime.ffmpeg,
       onPcm: (pcm) => this.decoded(pcm),
     });
   }
@@ -72,6 +82,20 @@ export class FileInput implements ChannelInput, FrameSource {
   poll(nowMs: number): void {
     if (this.aheadSamples < this.lowSamples) this.decoder.poll((this.highSamples - this.aheadSamples) * 2);
     this.topUp(0, nowMs);
+    const state = this.linkState();
+    if (state !== this.lastState) {
+      this.lastState = state;
+      this.events.emit("state", { state });
+    }
+  }
+
+  private linkState(): InputState {
+    if (this.buffer.arriving(this.now())) return "connected";
+    return this.decoder.restarts > 0 ? "failed" : "connecting";
+  }
+
+  on<K extends keyof InputEvents>(event: K, fn: InputEvents[K]): void {
+    this.events.on(event, fn);
   }
 
   /** Moves decoded audio into the buffer until it holds the target plus the frames about to be read. */
@@ -113,16 +137,14 @@ export class FileInput implements ChannelInput, FrameSource {
   }
 
   link(): InputLinkStatus {
-    const alive = this.buffer.arriving(this.now());
     return {
-      state: alive ? "connected" : this.decoder.restarts > 0 ? "failed" : "connecting",
-      peer: null,
+      state: this.linkState(),
       receivedBytes: this.decoder.decodedBytes,
       connections: this.decoder.restarts + 1,
       rejected: {},
-      srt: null,
       decoderRestarts: this.decoder.restarts,
       lastError: this.decoder.lastError,
+      details: { kind: "file", file: { path: this.path } },
     };
   }
 

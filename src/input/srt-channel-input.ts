@@ -2,9 +2,19 @@ import type { Logger } from "pino";
 import type { SrtOptions } from "../config/schema.js";
 import { Decoder } from "../decode/decoder.js";
 import { InputBuffer } from "../engine/input-buffer.js";
-import type { AudioFormat } from "../stages.js";
-import type { ChannelInput, InputLinkStatus } from "./channel-input.js";
+import type { ChannelInput, InputDeps, InputEvents, InputLinkStatus } from "../types/index.js";
+import { TypedEmitter } from "../util/events.js";
 import { SrtInput } from "./srt/srt-input.js";
+
+const EMPTY_SRT_STATS = {
+  rttMs: 0,
+  packetsReceived: 0,
+  packetsLost: 0,
+  packetsDropped: 0,
+  packetsRetransmitted: 0,
+  receiveBufferMs: 0,
+  receiveRateKbps: 0,
+};
 
 /** Bytes flowing for this long without a single decoded sample: the sender's data is not audio. */
 const UNDECODABLE_MS = 3000;
@@ -23,24 +33,29 @@ export class SrtChannelInput implements ChannelInput {
   private readonly overrun = { seen: 0, loggedMs: -Infinity };
   private lastCheckMs = -Infinity;
   private readonly rate: number;
+  private readonly events: TypedEmitter<InputEvents>;
+  private readonly log: Logger;
+  private readonly now: () => number;
 
   constructor(
     readonly id: string,
     readonly autofallback: boolean,
     opts: SrtOptions,
-    format: AudioFormat,
-    bufferMs: number,
-    starvationMs: number,
-    private readonly log: Logger,
-    private readonly now: () => number,
+    private readonly deps: InputDeps,
   ) {
+    const { format, bufferMs, starvationMs, runtime } = deps;
+    this.log = deps.log;
+    this.events = new TypedEmitter<InputEvents>(deps.log);
+    this.now = () => runtime.clock.monoMs();
     this.source = new InputBuffer({ id, ...format, targetMs: bufferMs, starvationMs });
     this.rate = format.sampleRate;
     this.decoder = new Decoder({
       name: `decoder:${id}`,
       source: { kind: "stdin" },
       format,
-      log,
+      log: deps.log,
+      clock: runtime.clock,
+      ffmpeg: runtime.ffmpeg,
       onPcm: (pcm) => {
         this.undecodable.lastPcmMs = this.now();
         this.undecodable.flagged = false;
@@ -51,10 +66,14 @@ export class SrtChannelInput implements ChannelInput {
       id,
       srt: opts,
       starvationMs,
-      log,
+      log: deps.log,
+      reactor: runtime.srtReactor(),
+      clock: runtime.clock,
+      errors: deps.errors,
       polled: true,
       onData: (chunk) => this.decoder.write(chunk),
     });
+    this.srt.on("state", ({ state }) => this.events.emit("state", { state }));
     this.srt.on("connected", ({ peer }) => {
       // A new sender: fresh decoder and an empty buffer, so nothing of the old stream leaks in.
       this.source.reset();
@@ -89,10 +108,11 @@ export class SrtChannelInput implements ChannelInput {
     if (this.decoder.pendingBytes > 0 && this.now() - u.lastPcmMs > UNDECODABLE_MS) {
       u.flagged = true;
       u.count++;
-      this.log.error(
-        { input: this.id, bytes: this.decoder.pendingBytes, decoderError: this.decoder.lastError },
-        "input carries data that does not decode as audio",
-      );
+      this.deps.errors.report("ANTENNE_INPUT_UNDECODABLE", {
+        input: this.id,
+        bytes: this.decoder.pendingBytes,
+        decoderError: this.decoder.lastError,
+      });
     }
   }
 
@@ -105,10 +125,11 @@ export class SrtChannelInput implements ChannelInput {
     const now = this.now();
     if (now - this.overrun.loggedMs < 10_000) return;
     this.overrun.loggedMs = now;
-    this.log.warn(
-      { input: this.id, cuts, droppedMs: Math.round((this.source.droppedFrames / this.rate) * 1000) },
-      "input delivers audio faster than real time; oldest audio dropped to hold the target delay",
-    );
+    this.deps.errors.report("ANTENNE_INPUT_OVERRUN", {
+      input: this.id,
+      cuts,
+      droppedMs: Math.round((this.source.droppedFrames / this.rate) * 1000),
+    });
   }
 
   link(): InputLinkStatus {
@@ -119,14 +140,17 @@ export class SrtChannelInput implements ChannelInput {
     if (this.source.overflows > 0) rejected.overrun = this.source.overflows;
     return {
       state: s.state,
-      peer: s.peer,
       receivedBytes: s.receivedBytes,
       connections: s.connections,
       rejected,
-      srt: s.srt,
       decoderRestarts: this.decoder.restarts,
       lastError: this.decoder.lastError,
+      details: { kind: "srt", srt: { ...(s.srt ?? EMPTY_SRT_STATS), peer: s.peer } },
     };
+  }
+
+  on<K extends keyof InputEvents>(event: K, fn: InputEvents[K]): void {
+    this.events.on(event, fn);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,4 @@
-import type { AudioFormat } from "../stages.js";
-import type { ChannelInput, InputLinkStatus } from "./channel-input.js";
+import type { ChannelInput, InputDeps, InputEvents, InputLinkStatus } from "../types/index.js";
 import { ToneSource } from "./tone.js";
 
 /** A tone input: generated in-process on the program clock, never fails. */
@@ -10,11 +9,11 @@ export class ToneInput implements ChannelInput {
   constructor(
     readonly id: string,
     readonly autofallback: boolean,
-    format: AudioFormat,
-    frequencyHz: number,
-    amplitudeDb: number,
+    private readonly tone: { frequencyHz: number; amplitudeDb: number },
+    deps: InputDeps,
   ) {
-    this.source = new ToneSource(id, format.channels, format.sampleRate, frequencyHz, amplitudeDb);
+    const { channels, sampleRate } = deps.format;
+    this.source = new ToneSource(id, channels, sampleRate, tone.frequencyHz, tone.amplitudeDb);
   }
 
   start(): void {}
@@ -22,15 +21,17 @@ export class ToneInput implements ChannelInput {
   link(): InputLinkStatus {
     return {
       state: "connected",
-      peer: null,
       receivedBytes: 0,
       connections: 1,
       rejected: {},
-      srt: null,
       decoderRestarts: 0,
       lastError: null,
+      details: { kind: "tone", tone: { frequencyHz: this.tone.frequencyHz } },
     };
   }
+
+  /** A tone never changes state. */
+  on<K extends keyof InputEvents>(_event: K, _fn: InputEvents[K]): void {}
 
   async close(): Promise<void> {}
 }

@@ -1,4 +1,4 @@
-import type { FrameSource } from "../engine/input-buffer.js";
+import type { FrameSource } from "../types/index.js";
 
 /** A sine generated on the program clock: never fails, costs no process. */
 export class ToneSource implements FrameSource {

@@ -1,12 +1,15 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics, type CounterConfiguration } from "prom-client";
-import type { ChannelView } from "../status.js";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import type { ChannelStatus, ChannelView } from "../channel/view.js";
+import type { Clock } from "../clock/clock.js";
+import { ERROR_CODES } from "../errors/catalogue.js";
+import { mirroredCounter, pulledGauge, type Labels } from "./pulled.js";
 
 /**
  * Prometheus metrics of SPEC §7, pulled: every metric reads channel state in collect().
- * Counters mirror monotonic totals kept by the components, so they are set with
- * `inc(delta)` from the last value seen.
+ * Counters mirror monotonic totals kept by the components. Output kinds register their own
+ * metrics (registerMetrics of each OutputKind); these are the channel's.
  */
-export function createMetrics(view: ChannelView): Registry {
+export function createMetrics(view: ChannelView, clock: Clock): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ channel: view.channel });
   // prom-client samples the event loop for its nodejs_eventloop_lag_{min,…,p99}_seconds with a
@@ -23,58 +26,27 @@ export function createMetrics(view: ChannelView): Registry {
   ]) {
     registry.removeSingleMetric(name);
   }
-  const status = () => view.status();
-  let snap: ReturnType<typeof status> | null = null;
+  let snap: ChannelStatus | null = null;
   let snapAt = 0;
   // One status snapshot per scrape, shared by every collect().
-  const s = () => {
-    const now = performance.now();
+  const s = (): ChannelStatus => {
+    const now = clock.monoMs();
     if (!snap || now - snapAt > 200) {
-      snap = status();
+      snap = view.status();
       snapAt = now;
     }
     return snap;
   };
-
-  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        this.reset();
-        collect(this);
-      },
-    });
-
-  /** A counter that follows a monotonic total read from state. */
-  const mirror = (
+  const gauge = (
     name: string,
     help: string,
     labelNames: string[],
-    read: () => [Record<string, string>, number][],
-  ) => {
-    const last = new Map<string, number>();
-    const cfg: CounterConfiguration<string> = {
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect() {
-        for (const [labels, total] of read()) {
-          const key = JSON.stringify(labels);
-          const prev = last.get(key) ?? 0;
-          if (total > prev) this.inc(labels, total - prev);
-          else if (!last.has(key)) this.inc(labels, 0);
-          last.set(key, Math.max(prev, total));
-        }
-      },
-    };
-    return new Counter(cfg);
-  };
+    collect: Parameters<typeof pulledGauge>[4],
+  ) => pulledGauge(registry, name, help, labelNames, collect);
+  const mirror = (name: string, help: string, labelNames: string[], read: () => [Labels, number][]) =>
+    mirroredCounter(registry, name, help, labelNames, read);
 
-  const perInput = <T>(f: (i: ReturnType<typeof status>["inputs"][number]) => T) =>
+  const perInput = <T>(f: (i: ChannelStatus["inputs"][number]) => T) =>
     s().inputs.map((i) => [i, f(i)] as const);
   const b = (x: boolean) => (x ? 1 : 0);
 
@@ -132,22 +104,22 @@ export function createMetrics(view: ChannelView): Registry {
     s().inputs.map((i) => [{ input: i.id }, i.unavailableSec]),
   );
 
-  const srtInputs = () => s().inputs.filter((i) => i.kind === "srt");
+  const srtInputs = () => s().inputs.flatMap((i) => (i.kind === "srt" ? [i] : []));
   gauge("antenne_srt_rtt_seconds", "SRT round-trip time", ["input"], (g) =>
-    srtInputs().forEach((i) => g.set({ input: i.id }, (i.srt?.rttMs ?? 0) / 1000)),
+    srtInputs().forEach((i) => g.set({ input: i.id }, i.srt.rttMs / 1000)),
   );
   gauge("antenne_srt_receive_buffer_seconds", "SRT receive buffer", ["input"], (g) =>
-    srtInputs().forEach((i) => g.set({ input: i.id }, (i.srt?.receiveBufferMs ?? 0) / 1000)),
+    srtInputs().forEach((i) => g.set({ input: i.id }, i.srt.receiveBufferMs / 1000)),
   );
   // Bytes, not bits: `promtool check metrics` rejects "bits" as a unit (base unit is bytes).
   gauge("antenne_srt_receive_rate_bytes_per_second", "SRT receive rate", ["input"], (g) =>
-    srtInputs().forEach((i) => g.set({ input: i.id }, ((i.srt?.receiveRateKbps ?? 0) * 1000) / 8)),
+    srtInputs().forEach((i) => g.set({ input: i.id }, (i.srt.receiveRateKbps * 1000) / 8)),
   );
   const srtCounter = (
     name: string,
     help: string,
     key: "packetsReceived" | "packetsLost" | "packetsDropped" | "packetsRetransmitted",
-  ) => mirror(name, help, ["input"], () => srtInputs().map((i) => [{ input: i.id }, i.srt?.[key] ?? 0]));
+  ) => mirror(name, help, ["input"], () => srtInputs().map((i) => [{ input: i.id }, i.srt[key]]));
   srtCounter("antenne_srt_packets_received_total", "SRT packets received", "packetsReceived");
   srtCounter("antenne_srt_packets_lost_total", "SRT packets lost", "packetsLost");
   srtCounter("antenne_srt_packets_dropped_total", "SRT packets dropped (too late)", "packetsDropped");
@@ -170,30 +142,16 @@ export function createMetrics(view: ChannelView): Registry {
   });
 
   gauge("antenne_output_up", "1 while the output delivers", ["output"], (g) =>
-    view.counters().outputs.forEach((o) => g.set({ output: o.id }, b(o.up))),
+    s().outputs.forEach((o) => g.set({ output: o.id }, b(o.up))),
   );
   mirror("antenne_output_restarts_total", "Output reconnects/restarts", ["output"], () =>
-    view.counters().outputs.map((o) => [{ output: o.id }, o.restarts]),
+    s().outputs.map((o) => [{ output: o.id }, o.restarts]),
   );
   mirror("antenne_output_sent_bytes_total", "Bytes delivered by the output", ["output"], () =>
-    view.counters().outputs.map((o) => [{ output: o.id }, o.sentBytes]),
+    s().outputs.map((o) => [{ output: o.id }, o.sentBytes]),
   );
   mirror("antenne_encoder_restarts_total", "Encoder restarts", ["profile"], () =>
     s().profiles.map((p) => [{ profile: p.profile }, p.encoderRestarts]),
-  );
-  mirror("antenne_hls_segments_total", "HLS segments written", ["profile"], () =>
-    s()
-      .profiles.filter((p) => p.lastSegmentWallMs !== null || p.hlsSegments >= 0)
-      .map((p) => [{ profile: p.profile }, p.hlsSegments]),
-  );
-  gauge(
-    "antenne_hls_last_segment_timestamp_seconds",
-    "Wall-clock time of the last HLS segment",
-    ["profile"],
-    (g) =>
-      s().profiles.forEach((p) => {
-        if (p.lastSegmentWallMs !== null) g.set({ profile: p.profile }, p.lastSegmentWallMs / 1000);
-      }),
   );
   for (const [q, key] of [
     ["p50", "p50Ms"],
@@ -208,13 +166,24 @@ export function createMetrics(view: ChannelView): Registry {
       (g) => g.set(view.counters().eventLoopLag[key] / 1000),
     );
   }
-  mirror("antenne_hls_push_total", "HLS push requests by HTTP status code", ["code"], () =>
-    Object.entries(view.counters().hlsPush).map(([code, n]) => [{ code }, n]),
+  gauge("antenne_input_info", "Static facts about each input (value 1)", ["input", "kind", "priority"], (g) =>
+    s().inputs.forEach((i) => g.set({ input: i.id, kind: i.kind, priority: String(i.priority) }, 1)),
   );
-  gauge("antenne_icecast_listeners", "Listeners reported by the Icecast server", ["output"], (g) =>
-    view.counters().outputs.forEach((o) => {
-      if (o.listeners !== null) g.set({ output: o.id }, o.listeners);
-    }),
+  gauge(
+    "antenne_input_target_delay_seconds",
+    "The delay the input holds (its jitter target)",
+    ["input"],
+    (g) => s().inputs.forEach((i) => g.set({ input: i.id }, i.targetDelayMs / 1000)),
   );
+  gauge("antenne_input_max_delay_seconds", "The most the input's delay may grow to", ["input"], (g) =>
+    s().inputs.forEach((i) => g.set({ input: i.id }, i.maxDelayMs / 1000)),
+  );
+  gauge("antenne_clock_offset_seconds", "Wall clock minus program clock", [], (g) =>
+    g.set(s().program.clockOffsetMs / 1000),
+  );
+  mirror("antenne_errors_total", "Catalogued errors by code (docs/errors.md)", ["code"], () => {
+    const totals = view.counters().errors;
+    return ERROR_CODES.map((code) => [{ code }, totals.get(code) ?? 0]);
+  });
   return registry;
 }

@@ -131,10 +131,14 @@ export class PipeWriter {
   queuedBytes = 0;
   broken = false;
   /** When the child last took bytes (monotonic ms): with bytes queued, a stuck child shows here. */
-  lastProgressMs = performance.now();
+  lastProgressMs: number;
 
-  constructor(fd: number) {
+  constructor(
+    fd: number,
+    private readonly now: () => number,
+  ) {
     this.fd = fd;
+    this.lastProgressMs = now();
   }
 
   write(data: Buffer | Uint8Array): void {
@@ -175,7 +179,7 @@ export class PipeWriter {
       const n = c().write(this.fd, chunk, chunk.byteLength);
       if (n > 0) {
         off += n;
-        this.lastProgressMs = performance.now();
+        this.lastProgressMs = this.now();
         continue;
       }
       const e = errno();

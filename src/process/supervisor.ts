@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Logger } from "pino";
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import { Backoff } from "../util/backoff.js";
 import { TypedEmitter } from "../util/events.js";
 import { PipeReader, PipeWriter, closeFd, osPipe } from "./os-pipe.js";
 
@@ -45,8 +47,8 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
   private pipes: PolledPipes | null = null;
   private run = 0;
   private closed = false;
-  private backoffMs: number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
+  private timer: TimerHandle | null = null;
   private startedAt = 0;
   restarts = 0;
   lastError: string | null = null;
@@ -54,9 +56,13 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
   constructor(
     private readonly spec: ChildSpec,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {
     super(log);
-    this.backoffMs = spec.initialBackoffMs ?? 200;
+    this.backoff = new Backoff({
+      initialMs: spec.initialBackoffMs ?? 200,
+      maxMs: spec.maxBackoffMs ?? 30_000,
+    });
   }
 
   get pid(): number | undefined {
@@ -80,7 +86,7 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
       const { parentFd, childFd } = osPipe(p.childReads, p.sizeBytes);
       stdio[p.fd] = childFd;
       childEnds.push(childFd);
-      if (p.childReads) pipes.writers.set(p.fd, new PipeWriter(parentFd));
+      if (p.childReads) pipes.writers.set(p.fd, new PipeWriter(parentFd, () => this.clock.monoMs()));
       else pipes.readers.set(p.fd, new PipeReader(parentFd));
     }
     let child: ChildProcess;
@@ -93,7 +99,7 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
     this.closePipes();
     this.pipes = pipes;
     this.child = child;
-    this.startedAt = performance.now();
+    this.startedAt = this.clock.monoMs();
     let spawned = false;
     child.once("spawn", () => {
       spawned = true;
@@ -141,8 +147,9 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
     this.closePipes();
     if (this.closed) return;
     this.lastError = error ?? `exited with ${signal ? `signal ${signal}` : `code ${code}`}`;
-    const upMs = performance.now() - this.startedAt;
-    if (upMs > (this.spec.stableMs ?? 10_000)) this.backoffMs = this.spec.initialBackoffMs ?? 200;
+    const upMs = this.clock.monoMs() - this.startedAt;
+    if (upMs > (this.spec.stableMs ?? 10_000)) this.backoff.reset();
+    const retryInMs = this.backoff.next();
     this.log.warn(
       {
         child: this.spec.name,
@@ -151,17 +158,16 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
         run,
         started,
         upMs: Math.round(upMs),
-        retryInMs: this.backoffMs,
+        retryInMs,
       },
       started ? "child died; restarting" : "child failed to start; retrying",
     );
     this.emit("exit", { code, signal, run, started });
     this.restarts++;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.timeout(() => {
       this.timer = null;
       this.start();
-    }, this.backoffMs);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.spec.maxBackoffMs ?? 30_000);
+    }, retryInMs);
   }
 
   /** Kills the current child and starts a new one now (e.g. a stalled encoder). */
@@ -181,7 +187,7 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
   /** Idempotent: stops restarting, asks the child to quit, kills it if it lingers. */
   async close(graceMs = 1000): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     const child = this.child;
     this.child = null;
@@ -189,9 +195,9 @@ export class Supervised extends TypedEmitter<SupervisedEvents> {
     this.closePipes();
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      const killTimer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const killTimer = this.clock.timeout(() => child.kill("SIGKILL"), graceMs);
       child.once("exit", () => {
-        clearTimeout(killTimer);
+        killTimer.cancel();
         resolve();
       });
       child.stdin?.end();

@@ -28,15 +28,9 @@
  * The state is plain JSON; the lead persists `preferred`.
  */
 
-export type SwitchReason = "failover" | "return" | "manual" | "blank";
-export type Transition = "cut" | "crossfade";
+import type { SwitchEvent, SwitchReason, Transition } from "../types/index.js";
 
-export interface SwitchEvent {
-  from: string | null;
-  to: string | null;
-  reason: SwitchReason;
-  transition: Transition;
-}
+export type { SwitchEvent };
 
 /** What the switcher needs to know about one input, each frame, in priority order. */
 export interface SwitcherInput {

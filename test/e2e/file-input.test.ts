@@ -8,6 +8,7 @@ import { decodeMono, dominant, longestSilence, toneShare } from "../helpers/audi
 import { startTestDaemon, tempDir } from "../helpers/channel.js";
 import { parseMedia } from "../helpers/m3u8.js";
 import { run, until } from "../helpers/proc.js";
+import { testErrors, testRuntime } from "../helpers/deps.js";
 
 test(
   "a looped file input (FLAC, 44.1 kHz mono) is decoded to the program format and carried past its end",
@@ -62,9 +63,14 @@ test(
     const dir = tempDir();
     const flac = await sineFlac(dir, 880, 48000, 2, 1);
     const log = pino({ level: "silent" });
-    const input = new FileInput("loop", true, flac, { sampleRate: 48000, channels: 2 }, 300, 300, log, () =>
-      performance.now(),
-    );
+    const input = new FileInput("loop", true, flac, {
+      format: { sampleRate: 48000, channels: 2 },
+      bufferMs: 300,
+      starvationMs: 300,
+      runtime: testRuntime(log),
+      log,
+      errors: testErrors(log),
+    });
     input.start();
     // The program clock's tick: the input moves decoded audio from its pipe (as the channel does).
     const tick = setInterval(() => input.poll(performance.now()), 60);

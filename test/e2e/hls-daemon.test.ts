@@ -135,7 +135,7 @@ describe("HLS from a running daemon", { timeout: 180_000 }, () => {
   });
 
   test("kill -9 an encoder: it comes back, a discontinuity at the same sequence in every variant", async () => {
-    const enc = d.channel.encoders.get("midfi")!;
+    const enc = d.channel.encoder.streams.find((s) => s.profile === "midfi")!;
     const pid = enc.pid!;
     const before = media("midfi").segments.at(-1)!.seq;
     process.kill(pid, "SIGKILL");
@@ -169,7 +169,7 @@ describe("HLS from a running daemon", { timeout: 180_000 }, () => {
   });
 
   test("a hung encoder (SIGSTOP) is restarted once it took no audio for 3 s; HLS goes on", async () => {
-    const enc = d.channel.encoders.get("midfi")!;
+    const enc = d.channel.encoder.streams.find((s) => s.profile === "midfi")!;
     const pid = enc.pid!;
     const restarts = enc.restarts;
     const lastBefore = Math.max(...PROFILES.map((p) => media(p).segments.at(-1)!.seq));

@@ -19,6 +19,7 @@ import { IcecastServer } from "../helpers/icecast-server.js";
 import { parseMedia, type MediaPlaylist } from "../helpers/m3u8.js";
 import { freeTcpPort } from "../helpers/ports.js";
 import { Background, run, sleep, until } from "../helpers/proc.js";
+import { systemClock } from "../../src/clock/clock.js";
 
 const TOKEN = "tok-e2e-icecast";
 const SEGMENT_SEC = 2;
@@ -51,7 +52,7 @@ function captureLogger(channel: string): { log: Logger; lines: Record<string, un
 
 async function daemon(yaml: (apiPort: number) => string, dir: string, log: Logger): Promise<Daemon> {
   const port = await freeTcpPort();
-  return startDaemon(channelConfig(yaml(port), dir), log);
+  return startDaemon(channelConfig(yaml(port), dir), log, systemClock);
 }
 
 async function mounts(): Promise<Map<string, IcecastMountStats>> {
@@ -197,9 +198,9 @@ api: { listen: "127.0.0.1:${port}", token: "${TOKEN}" }
     const encPid = d.channel.encoder.pid;
     assert.ok(encPid !== undefined);
     assert.deepEqual(ffmpegChildren(), [encPid], "the daemon runs exactly one ffmpeg");
-    assert.deepEqual([...d.channel.encoders.keys()].sort(), ["hifi", "mp3"]);
-    assert.equal(d.channel.encoders.get("hifi")!.pid, encPid);
-    assert.equal(d.channel.encoders.get("mp3")!.pid, encPid);
+    assert.deepEqual(d.channel.encoder.streams.map((s) => s.profile).sort(), ["hifi", "mp3"]);
+    assert.equal(d.channel.encoder.pid, encPid);
+    assert.equal(d.channel.encoder.pid, encPid);
 
     const st = await status(d);
     for (const id of ["hifi-aac", "mp3"]) {

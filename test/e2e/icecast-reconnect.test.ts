@@ -10,6 +10,7 @@ import { IcecastOutput } from "../../src/output/icecast/source-client.js";
 import { parseIcecastStats } from "../../src/output/icecast/stats.js";
 import { FfmpegFeed } from "../helpers/icecast-feed.js";
 import { IcecastServer, sleep, waitFor } from "../helpers/icecast-server.js";
+import { componentDeps } from "../helpers/deps.js";
 
 let server: IcecastServer;
 let feed: FfmpegFeed;
@@ -28,6 +29,7 @@ function output(mount: string, over: Partial<IcecastConfig> = {}): IcecastOutput
       ...over,
     },
     stream: feed,
+    ...componentDeps(),
     log: silentLogger(),
   });
   outputs.push(out);

@@ -11,6 +11,7 @@ import { IcecastOutput } from "../../src/output/icecast/source-client.js";
 import { parseIcecastStats } from "../../src/output/icecast/stats.js";
 import { FfmpegFeed, listen, toneStrength, zeroCrossingHz } from "../helpers/icecast-feed.js";
 import { IcecastServer, waitFor } from "../helpers/icecast-server.js";
+import { componentDeps } from "../helpers/deps.js";
 
 let server: IcecastServer;
 let aacFeed: FfmpegFeed;
@@ -43,6 +44,7 @@ before(async () => {
       admin: server.adminUrl,
     }),
     stream: aacFeed,
+    ...componentDeps(),
     log: silentLogger(),
     adminPollIntervalMs: 1000,
   });
@@ -50,6 +52,7 @@ before(async () => {
   mp3Out = new IcecastOutput({
     config: cfg("test-midfi.mp3", { name: "Antenne Test MP3", method: "SOURCE" }),
     stream: mp3Feed,
+    ...componentDeps(),
     log: silentLogger(),
   });
   aacFeed.start();

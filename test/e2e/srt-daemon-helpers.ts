@@ -9,12 +9,13 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
-import type { InputStatus, ChannelStatus } from "../../src/status.js";
+import type { InputStatus, ChannelStatus } from "../../src/channel/view.js";
 import { decodeMono, toneShare } from "../helpers/audio.js";
 import { channelConfig } from "../helpers/channel.js";
 import { parseMedia } from "../helpers/m3u8.js";
 import { freeTcpPort } from "../helpers/ports.js";
 import { SMOOTH_TS, spawnBounded } from "./srt-helpers.js";
+import { systemClock } from "../../src/clock/clock.js";
 
 export { SMOOTH_TS } from "./srt-helpers.js";
 
@@ -126,7 +127,7 @@ export async function startLoggedDaemon(
   log: Logger,
 ): Promise<Daemon> {
   const port = await freeTcpPort();
-  return startDaemon(channelConfig(yaml(port), dir), log);
+  return startDaemon(channelConfig(yaml(port), dir), log, systemClock);
 }
 
 export async function status(d: Daemon): Promise<ChannelStatus> {
@@ -210,4 +211,17 @@ export function dominantBlocks(
     if (share > best.share) best = { freq: f, share };
   }
   return best;
+}
+
+/** The SRT peer of an input ("host:port"), null for other kinds or while nobody publishes. */
+export function peerOf(i: InputStatus): string | null {
+  return i.kind === "srt" ? i.srt.peer : null;
+}
+
+/** Wall ms of the newest HLS segment of the first variant (0 before any). */
+export function lastSegmentWallMs(s: ChannelStatus): number {
+  const hls = s.outputs.find((o) => o.kind === "hls") as
+    { profiles?: Record<string, { lastSegmentWallMs: number | null }> } | undefined;
+  const first = Object.values(hls?.profiles ?? {})[0];
+  return first?.lastSegmentWallMs ?? 0;
 }

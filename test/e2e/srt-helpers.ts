@@ -5,6 +5,10 @@ import { SMOOTH_MPEGTS } from "../../src/demo-sender.js";
 import { silentLogger } from "../../src/log.js";
 import type { SrtOptions } from "../../src/config/schema.js";
 import { SrtInput } from "../../src/input/srt/srt-input.js";
+import { testErrors, testRuntime } from "../helpers/deps.js";
+
+/** One runtime (clock, SRT reactor) for every input these tests build, as in a daemon. */
+const RUNTIME = testRuntime();
 
 const children = new Set<ChildProcess>();
 
@@ -116,6 +120,9 @@ export function makeInput(srt: Partial<SrtOptions> & Pick<SrtOptions, "mode">, s
     srt: full,
     starvationMs,
     log: silentLogger(),
+    reactor: RUNTIME.srtReactor(),
+    clock: RUNTIME.clock,
+    errors: testErrors(),
     onData: (c) => {
       chunks.push(c);
       arrivals.push(performance.now());

@@ -14,7 +14,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { parseChannel } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { silentLogger } from "../../src/log.js";
-import type { ChannelStatus } from "../../src/status.js";
+import type { ChannelStatus } from "../../src/channel/view.js";
+import { systemClock } from "../../src/clock/clock.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "page-test-token-7f3a";
@@ -83,7 +84,7 @@ api:
   token: ${JSON.stringify(TOKEN)}
 `;
     const config = parseChannel(yaml, join(dir, "pagetest.yaml"), {});
-    daemon = await startDaemon(config, silentLogger());
+    daemon = await startDaemon(config, silentLogger(), systemClock);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       timeout: 30_000,

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Daemon } from "../../src/daemon.js";
-import type { ChannelStatus } from "../../src/status.js";
+import type { ChannelStatus } from "../../src/channel/view.js";
 import { startTestDaemon, tempDir } from "../helpers/channel.js";
 import {
   RATE,

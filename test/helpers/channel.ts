@@ -5,6 +5,7 @@ import { parseChannel, type ChannelConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import { freeTcpPort } from "./ports.js";
+import { systemClock } from "../../src/clock/clock.js";
 
 export function tempDir(prefix = "antenne-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -22,5 +23,5 @@ export async function startTestDaemon(yaml: (apiPort: number) => string, dir: st
   const log = process.env.ANTENNE_TEST_LOG
     ? createLogger({ channel: cfg.channel, level: process.env.ANTENNE_TEST_LOG })
     : silentLogger();
-  return startDaemon(cfg, log);
+  return startDaemon(cfg, log, systemClock);
 }

@@ -10,7 +10,7 @@ import type {
   EncodedFrame,
   EncodedStream,
   EncodedStreamEvents,
-} from "../../src/stages.js";
+} from "../../src/types/index.js";
 import { TypedEmitter } from "../../src/util/events.js";
 
 const live = new Set<ChildProcess>();

@@ -14,7 +14,8 @@ import type {
   ChannelView,
   InputStatus,
   SwitchResult,
-} from "../../src/status.js";
+} from "../../src/channel/view.js";
+import { systemClock } from "../helpers/deps.js";
 
 const TOKEN = "unit-token-5b1";
 
@@ -23,6 +24,7 @@ function input(id: string, available: boolean): InputStatus {
     id,
     kind: "srt",
     autofallback: true,
+    priority: 0,
     state: available ? "connected" : "listening",
     available,
     blank: false,
@@ -30,12 +32,23 @@ function input(id: string, available: boolean): InputStatus {
     lufsMomentary: null,
     lufsShortTerm: null,
     bufferMs: available ? 300 : 0,
+    targetDelayMs: 300,
+    maxDelayMs: 2000,
     driftPpm: 0,
     unavailableSec: 0,
     receivedBytes: 0,
     connections: available ? 1 : 0,
     rejected: {},
-    srt: null,
+    srt: {
+      peer: available ? "127.0.0.1:5000" : null,
+      rttMs: 0,
+      packetsReceived: 0,
+      packetsLost: 0,
+      packetsDropped: 0,
+      packetsRetransmitted: 0,
+      receiveBufferMs: 0,
+      receiveRateKbps: 0,
+    },
     lastError: null,
   };
 }
@@ -62,6 +75,8 @@ class FakeChannel implements ChannelView {
         levelDb: { rms: -18, peak: -15 },
         lufsMomentary: null,
         lufsShortTerm: null,
+        degraded: null,
+        clockOffsetMs: 0,
       },
       metadata: this.metadata,
       inputs: this.inputs,
@@ -75,11 +90,11 @@ class FakeChannel implements ChannelView {
   requestSwitch(id: string): Promise<SwitchResult> {
     this.requests.push(id);
     const i = this.inputs.find((x) => x.id === id);
-    if (!i) return Promise.resolve({ ok: false, code: 404, message: `unknown input "${id}"` });
+    if (!i) return Promise.resolve({ ok: false, code: "unknown-input", message: `unknown input "${id}"` });
     if (!i.available)
       return Promise.resolve({
         ok: false,
-        code: 409,
+        code: "unavailable",
         message: `input "${id}" is not available: it is not receiving audio`,
       });
     this.preferred = id;
@@ -99,8 +114,7 @@ class FakeChannel implements ChannelView {
   counters() {
     return {
       switches: [],
-      outputs: [],
-      hlsPush: {},
+      errors: new Map(),
       eventLoopLag: { p50Ms: 0, p90Ms: 0, p99Ms: 0, maxMs: 0, ticks: 0 },
     };
   }
@@ -108,7 +122,7 @@ class FakeChannel implements ChannelView {
 
 function setup(token = TOKEN): { app: FastifyInstance; view: FakeChannel } {
   const view = new FakeChannel();
-  const app = buildApi({ view, registry: new Registry(), token, hlsDir: null });
+  const app = buildApi({ view, registry: new Registry(), token, hlsDir: null, clock: systemClock });
   return { app, view };
 }
 

@@ -15,7 +15,7 @@ import type {
   EncodedStreamEvents,
   ProgramTimeline,
   StateStore,
-} from "../../src/stages.js";
+} from "../../src/types/index.js";
 import { TypedEmitter } from "../../src/util/events.js";
 
 export interface RunResult {
@@ -151,10 +151,13 @@ export class MemoryState implements StateStore {
   set(key: string, value: unknown): void {
     this.data.set(key, JSON.stringify(value));
   }
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 export function timelineAt(startMs: number, sampleRate = 48000): ProgramTimeline {
-  return { wallMsOf: (pos) => startMs + (pos * 1000) / sampleRate, pos: 0 };
+  return { wallMsOf: (pos) => startMs + (pos * 1000) / sampleRate, pos: 0, sampleRate };
 }
 
 export function tempDir(prefix = "antenne-hls-"): string {

@@ -7,6 +7,7 @@ import { silentLogger } from "../../src/log.js";
 import { HlsOutput, type HlsSegmentEvent } from "../../src/output/hls/hls-output.js";
 import { segmentBoundary } from "../../src/output/hls/segmenter.js";
 import { encodeSine, FeedStream, MemoryState, readTs, run, tempDir, timelineAt } from "./hls-fixtures.js";
+import { componentDeps } from "../helpers/deps.js";
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0, 0);
 const [LOFI, MIDFI, MP3] = await Promise.all([
@@ -81,6 +82,7 @@ function build(
     timeline: timelineAt(T0),
     state: new MemoryState(),
     log: silentLogger(),
+    ...componentDeps(),
     now: () => T0 + 60_000,
     ...o,
   });

@@ -7,6 +7,7 @@ import { silentLogger } from "../../src/log.js";
 import { HlsPusher } from "../../src/output/hls/push.js";
 import { HlsOutput } from "../../src/output/hls/hls-output.js";
 import { encodeSine, FeedStream, MemoryState, tempDir, timelineAt } from "./hls-fixtures.js";
+import { componentDeps, systemClock } from "../helpers/deps.js";
 
 interface Received {
   method: string;
@@ -48,7 +49,7 @@ async function server(reply: (n: number, r: Received) => number | null) {
   };
 }
 
-const fast = { backoffInitialMs: 10, backoffMaxMs: 40, log: silentLogger() };
+const fast = { backoffInitialMs: 10, backoffMaxMs: 40, log: silentLogger(), clock: systemClock };
 
 test("push retries 5xx with backoff and counts every response code", async () => {
   const s = await server((n) => (n <= 2 ? 503 : 201));
@@ -123,6 +124,7 @@ test("HlsOutput pushes each segment, then the playlists that list it", async () 
     timeline: timelineAt(Date.UTC(2024, 0, 1)),
     state: new MemoryState(),
     log: silentLogger(),
+    ...componentDeps(),
     pushTuning: { backoffInitialMs: 10 },
   });
   stream.feed(0, 200); // segments 0 and 1

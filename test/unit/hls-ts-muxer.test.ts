@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { EncodedFrame } from "../../src/stages.js";
+import type { EncodedFrame } from "../../src/types/index.js";
 import { AUDIO_PID, PMT_PID, PTS_OFFSET_90K, TsMuxer } from "../../src/output/hls/ts-muxer.js";
 import { crc32Mpeg, decodePts, encodePts, packetize } from "../../src/output/hls/ts-packets.js";
 import { encodeSine, readTs, run, tempDir } from "./hls-fixtures.js";

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { silentLogger } from "../../src/log.js";
 import { IcecastAdmin, metadataPath, songOf } from "../../src/output/icecast/admin.js";
 import { decodeXmlEntities, parseIcecastStats } from "../../src/output/icecast/stats.js";
+import { componentDeps } from "../helpers/deps.js";
 
 const STATS = `<?xml version="1.0"?>
 <icestats><admin>icemaster@localhost</admin><client_connections>12</client_connections>
@@ -73,6 +74,8 @@ void test("IcecastAdmin: polls listeners with admin credentials, metadata with s
   try {
     const withAdmin = new IcecastAdmin({
       mount: "/fip-hifi.aac",
+      output: "test",
+      ...componentDeps(),
       sourceUrl: `http://source:src@127.0.0.1:${fake.port}/fip-hifi.aac`,
       adminUrl: `http://admin:adm@127.0.0.1:${fake.port}`,
       log: silentLogger(),
@@ -89,6 +92,8 @@ void test("IcecastAdmin: polls listeners with admin credentials, metadata with s
 
     const noAdmin = new IcecastAdmin({
       mount: "/fip-hifi.aac",
+      output: "test",
+      ...componentDeps(),
       sourceUrl: `http://source:src@127.0.0.1:${fake.port}/fip-hifi.aac`,
       adminUrl: null,
       log: silentLogger(),
@@ -110,6 +115,8 @@ void test("IcecastAdmin: failures resolve (null / false), never reject", async (
   try {
     const a = new IcecastAdmin({
       mount: "/m",
+      output: "test",
+      ...componentDeps(),
       sourceUrl: `http://source:x@127.0.0.1:${fake.port}/m`,
       adminUrl: `http://admin:bad@127.0.0.1:${fake.port}`,
       log,
@@ -124,6 +131,8 @@ void test("IcecastAdmin: failures resolve (null / false), never reject", async (
   // Nothing listens on port 1.
   const dead = new IcecastAdmin({
     mount: "/m",
+    output: "test",
+    ...componentDeps(),
     sourceUrl: "http://source:x@127.0.0.1:1/m",
     adminUrl: "http://admin:x@127.0.0.1:1",
     log,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Backoff, backoffDelayMs } from "../../src/output/icecast/backoff.js";
+import { Backoff, backoffDelayMs } from "../../src/util/backoff.js";
 import {
   buildSourceRequest,
   contentTypeOf,

@@ -11,6 +11,7 @@ import { silentLogger } from "../../src/log.js";
 import { IcecastOutput } from "../../src/output/icecast/source-client.js";
 import { ManualStream } from "../helpers/icecast-feed.js";
 import { sleep, waitFor } from "../helpers/icecast-server.js";
+import { componentDeps } from "../helpers/deps.js";
 
 interface Peer {
   head: string;
@@ -82,6 +83,7 @@ for (const variant of ["2.4 (100 then 200)", "2.5 (100 only)", "SOURCE (200)"] a
     const out = new IcecastOutput({
       config: config(port, variant.startsWith("SOURCE") ? { method: "SOURCE" } : {}),
       stream,
+      ...componentDeps(),
       log: silentLogger(),
     });
     out.on("state", (e) => states.push(e.state));
@@ -131,6 +133,7 @@ void test("a server that stops reading costs dropped frames, never a blocked fee
   const out = new IcecastOutput({
     config: config(port),
     stream,
+    ...componentDeps(),
     log: silentLogger(),
     maxQueueSec: 1,
     stallTimeoutMs: 1500,
@@ -185,6 +188,7 @@ void test("refusals: reason logged in lastError, restarts counted, backoff doubl
   const out = new IcecastOutput({
     config: config(port),
     stream,
+    ...componentDeps(),
     log: silentLogger(),
     backoff: { initialMs: 100 },
   });
@@ -216,6 +220,7 @@ void test("no server at all: backoff, no throw; close() during backoff stops cle
   const out = new IcecastOutput({
     config: config(port),
     stream,
+    ...componentDeps(),
     log: silentLogger(),
     backoff: { initialMs: 50 },
   });
@@ -240,6 +245,7 @@ void test("a server that accepts TCP but never answers times out the handshake",
   const out = new IcecastOutput({
     config: config(port),
     stream: new ManualStream(),
+    ...componentDeps(),
     log: silentLogger(),
     handshakeTimeoutMs: 200,
     backoff: { initialMs: 5000 },

@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Supervised } from "../../src/process/supervisor.js";
 import { until } from "../helpers/proc.js";
+import { systemClock } from "../helpers/deps.js";
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -22,6 +23,7 @@ test("a child killed with SIGKILL is restarted within 1 s; stderr is logged line
   const sup = new Supervised(
     { name: "sleeper", command: "sh", args: ["-c", "echo one >&2; echo two >&2; exec sleep 30"] },
     log,
+    systemClock,
   );
   const pids: number[] = [];
   sup.on("spawn", (c) => pids.push(c.pid!));
@@ -54,6 +56,7 @@ test("a command that cannot start is told apart from one that died, and retried 
       maxBackoffMs: 200,
     },
     log,
+    systemClock,
   );
   const exits: boolean[] = [];
   sup.on("exit", (e) => exits.push(e.started));
@@ -73,6 +76,7 @@ test("close() is idempotent, ignores the exit it caused, and kills a child that 
   const sup = new Supervised(
     { name: "stubborn", command: "sh", args: ["-c", "trap '' TERM; while :; do sleep 0.05; done"] },
     log,
+    systemClock,
   );
   const exits: unknown[] = [];
   sup.on("exit", (e) => exits.push(e));

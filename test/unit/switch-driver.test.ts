@@ -14,7 +14,7 @@ function tone(amp: number): Float32Array {
   return pcm;
 }
 
-test("a manual switch lands on the first frame due after the request, not on frames due before it", () => {
+test("a manual switch lands on the first frame due after the request, not on frames due before it", async () => {
   const sw = new ChannelSwitch({
     inputs: [
       { id: "main", autofallback: true },
@@ -42,8 +42,9 @@ test("a manual switch lands on the first frame due after the request, not on fra
   // The request comes at t = 1030 ms; the next tick (at 1080 ms) produces frames due at 1000,
   // 1020, 1040, 1060: the switch belongs on the one due at 1040.
   const r = sw.request("backup", 1030);
-  assert.deepEqual(r, { ok: true, changed: true });
-  assert.equal(sw.switching, true);
+  assert.ok(r.ok);
+  let outcome: unknown = null;
+  void r.outcome.then((o) => (outcome = o));
   assert.equal(sw.active, "main", "nothing changes before the frame it lands on");
   assert.equal(sw.update(obs, 1080, 1000), null);
   assert.equal(sw.update(obs, 1080, 1020), null);
@@ -56,12 +57,45 @@ test("a manual switch lands on the first frame due after the request, not on fra
   });
   assert.equal(sw.active, "backup");
   assert.equal(sw.state.preferred, "backup");
-  assert.equal(sw.switching, false);
+  await Promise.resolve();
+  assert.deepEqual(outcome, { applied: true });
   assert.equal(sw.update(obs, 1080, 1060), null);
 
   // Asking for the input already on air sets the preference at once: nothing to place.
-  assert.deepEqual(sw.request("backup", 1100), { ok: true, changed: false });
-  assert.equal(sw.switching, false);
+  const again = sw.request("backup", 1100);
+  assert.ok(again.ok);
+  assert.deepEqual(await again.outcome, { applied: true });
   // An unknown input is refused at once.
   assert.equal(sw.request("nope", 1100).ok, false);
+});
+
+test("a switch refused at its frame (the input failed meanwhile) resolves as refused and leaves the preference", async () => {
+  const sw = new ChannelSwitch({
+    inputs: [
+      { id: "main", autofallback: true },
+      { id: "backup", autofallback: true },
+    ],
+    sampleRate: 48000,
+    channels: 2,
+    availability: { thresholdDb: -40, maxBlankSec: 5, minNoiseSec: 0.2 },
+    returnDelaySec: 1,
+    preferred: null,
+    log: pino({ level: "silent" }),
+  });
+  const pcm = tone(0.25);
+  const obs = (backupOk: boolean): InputObservation[] => [
+    { id: "main", hasAudio: true, pcm, delivered: FRAME },
+    { id: "backup", hasAudio: backupOk, pcm, delivered: backupOk ? FRAME : 0 },
+  ];
+  let t = 0;
+  for (; t < 1000; t += 20) sw.update(obs(true), t + 20, t);
+  const r = sw.request("backup", 1030);
+  assert.ok(r.ok);
+  // The backup starves before the switch's frame comes.
+  sw.update(obs(false), 1080, 1040);
+  const o = await r.outcome;
+  assert.equal(o.applied, false);
+  assert.match(!o.applied ? o.reason : "", /not available/);
+  assert.equal(sw.active, "main");
+  assert.equal(sw.state.preferred, null, "a refused switch leaves the preference as it was");
 });

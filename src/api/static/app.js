@@ -381,19 +381,22 @@
     $("outputs").replaceChildren(...rows);
 
     const now = Date.now();
-    const prows = (s.profiles ?? []).map((p) =>
-      el("tr", {}, [
+    // HLS facts per profile live in the HLS output's status.
+    const hls = s.outputs.find((o) => o.kind === "hls");
+    const prows = (s.profiles ?? []).map((p) => {
+      const h = hls?.profiles?.[p.profile];
+      return el("tr", {}, [
         el("td", { text: p.profile }),
         el("td", { text: `${p.codec} ${Math.round(p.bitrate / 1000)}k` }),
         el("td", { text: String(p.encoderRestarts), className: p.encoderRestarts > 0 ? "warn" : "" }),
-        el("td", { text: String(p.hlsSegments) }),
+        el("td", { text: h ? String(h.segments) : "—" }),
         el("td", {
-          text: p.lastSegmentWallMs
-            ? `${Math.max(0, (now - p.lastSegmentWallMs) / 1000).toFixed(1)} s ago`
+          text: h?.lastSegmentWallMs
+            ? `${Math.max(0, (now - h.lastSegmentWallMs) / 1000).toFixed(1)} s ago`
             : "—",
         }),
-      ]),
-    );
+      ]);
+    });
     if (prows.length === 0)
       prows.push(
         el("tr", {}, [el("td", { text: "no profiles", className: "muted", attrs: { colspan: "5" } })]),

@@ -3,10 +3,13 @@
  * undecoded. Lifecycle goes out as events; `status()` is polled by the API and metrics.
  */
 import type { SrtOptions } from "../../config/schema.js";
-import type { Logger } from "../../stages.js";
+import type { Clock, TimerHandle } from "../../clock/clock.js";
+import type { ErrorCode } from "../../errors/catalogue.js";
+import type { ErrorReporter } from "../../errors/reporter.js";
+import type { Logger } from "../../types/index.js";
 import { TypedEmitter } from "../../util/events.js";
-import { Backoff } from "./backoff.js";
-import { SRTO, SRT_KM_S, SRT_REJ, SrtError, loadLibSrt } from "./libsrt.js";
+import { Backoff } from "../../util/backoff.js";
+import { SRTO, SRT_KM_S, SRT_REJ, SrtError } from "./libsrt.js";
 import { numericEndpoint, resolveHostPort } from "./sockaddr.js";
 import {
   SrtListener,
@@ -23,10 +26,18 @@ export type SrtInputState = "listening" | "connecting" | "connected" | "idle" | 
 export const SRT_REJECT_REASONS = ["busy", "streamid", "passphrase", "peer"] as const;
 export type SrtRejectReason = (typeof SRT_REJECT_REASONS)[number];
 
+const REJECT_CODES: Record<SrtRejectReason, ErrorCode> = {
+  busy: "ANTENNE_SRT_REJECTED_BUSY",
+  streamid: "ANTENNE_SRT_REJECTED_STREAMID",
+  passphrase: "ANTENNE_SRT_REJECTED_PASSPHRASE",
+  peer: "ANTENNE_SRT_REJECTED_PEER",
+};
+
 export interface SrtInputEvents {
   connected: (e: { peer: string }) => void;
   disconnected: (e: { reason: string }) => void;
   rejected: (e: { reason: SrtRejectReason; peer: string | null }) => void;
+  state: (e: { state: SrtInputState }) => void;
 }
 
 export interface SrtInputStatus {
@@ -52,27 +63,22 @@ export interface SrtInputOptions {
    * publisher sent; otherwise every packet arrival wakes the process to read it.
    */
   polled?: boolean;
-  /** Defaults to the process-wide reactor (one epoll wait for every input). */
-  reactor?: SrtReactor;
-  now?: () => number;
+  /** The process-wide reactor (one epoll wait for every input of every channel). */
+  reactor: SrtReactor;
+  clock: Clock;
+  errors: ErrorReporter;
   peerIdleTimeoutMs?: number;
   connectTimeoutMs?: number;
-}
-
-let sharedReactor: SrtReactor | null = null;
-function defaultReactor(log: Logger): SrtReactor {
-  sharedReactor ??= new SrtReactor(loadLibSrt(), { log });
-  return sharedReactor;
 }
 
 export class SrtInput {
   private readonly events: TypedEmitter<SrtInputEvents>;
   private readonly log: Logger;
   private readonly reactor: SrtReactor;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly sockOpts: SrtSocketOptions;
   private readonly stats = new SrtStatsAccumulator();
-  private readonly backoff = new Backoff(1000, 10000);
+  private readonly backoff = new Backoff({ initialMs: 1000, maxMs: 10_000 });
   private state: SrtInputState = "idle";
   private started = false;
   private closed = false;
@@ -80,9 +86,9 @@ export class SrtInput {
   private publisher: SrtConnection | null = null;
   /** A caller held back while the publisher may still be live (listener only). */
   private pending: SrtConnection | null = null;
-  private pendingTimer: NodeJS.Timeout | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private statsTimer: NodeJS.Timeout | null = null;
+  private pendingTimer: TimerHandle | null = null;
+  private retryTimer: TimerHandle | null = null;
+  private statsTimer: TimerHandle | null = null;
   private cancelConnect: (() => void) | null = null;
   private lastDataAt = 0;
   private pendingSince = 0;
@@ -97,8 +103,8 @@ export class SrtInput {
   constructor(private readonly opts: SrtInputOptions) {
     this.log = opts.log.child({ input: opts.id, component: "srt" });
     this.events = new TypedEmitter<SrtInputEvents>(this.log);
-    this.reactor = opts.reactor ?? defaultReactor(opts.log);
-    this.now = opts.now ?? (() => performance.now());
+    this.reactor = opts.reactor;
+    this.clock = opts.clock;
     const s = opts.srt;
     this.sockOpts = {
       latencyMs: s.latencyMs,
@@ -122,10 +128,15 @@ export class SrtInput {
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    this.statsTimer = setInterval(() => this.pollStats(), 1000);
-    this.statsTimer.unref();
+    this.statsTimer = this.clock.interval(() => this.pollStats(), 1000, { unref: true });
     if (this.opts.srt.mode === "listener") void this.openListener(this.opts.srt.bind);
     else void this.attempt(this.opts.srt.connect);
+  }
+
+  private setState(state: SrtInputState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.events.emit("state", { state });
   }
 
   status(): SrtInputStatus {
@@ -142,14 +153,14 @@ export class SrtInput {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of [this.pendingTimer, this.retryTimer, this.statsTimer]) if (t) clearTimeout(t);
+    for (const t of [this.pendingTimer, this.retryTimer, this.statsTimer]) t?.cancel();
     this.cancelConnect?.();
     this.pending?.close();
     this.pending = null;
     if (this.publisher) this.endPublisher(this.publisher, "closed");
     this.listener?.close();
     this.listener = null;
-    this.state = "idle";
+    this.setState("idle");
     if (this.reactor.size === 0) await this.reactor.stopped();
   }
 
@@ -167,7 +178,7 @@ export class SrtInput {
         (c) => this.onAccept(c),
         (err) => this.listenerFailed(bind, err),
       );
-      this.state = this.publisher ? "connected" : "listening";
+      this.setState(this.publisher ? "connected" : "listening");
       this.backoff.reset();
       this.log.info({ bind }, "srt listening");
     } catch (err) {
@@ -178,10 +189,15 @@ export class SrtInput {
   private listenerFailed(bind: string, err: unknown): void {
     this.listener = null;
     if (this.closed) return;
-    this.state = "failed";
-    const delay = this.backoff.nextDelayMs();
-    this.log.error({ err, bind, retryInMs: delay }, "srt listener failed");
-    this.retryTimer = setTimeout(() => void this.openListener(bind), delay);
+    this.setState("failed");
+    const delay = this.backoff.next();
+    this.opts.errors.report("ANTENNE_SRT_LISTEN_FAILED", {
+      input: this.opts.id,
+      err,
+      bind,
+      retryInMs: delay,
+    });
+    this.retryTimer = this.clock.timeout(() => void this.openListener(bind), delay);
   }
 
   private onAccept(c: SrtConnection): void {
@@ -189,14 +205,14 @@ export class SrtInput {
     const refused = this.admissionCheck(c);
     if (refused) return this.reject(c, refused);
     if (!this.publisher) return this.adopt(c);
-    const idle = this.now() - this.lastDataAt;
+    const idle = this.clock.monoMs() - this.lastDataAt;
     if (idle >= this.opts.starvationMs) return this.replaceWith(c);
     // The publisher sent something recently. A sender that just died still delivers what
     // SRT buffered (up to latencyMs), then starves: hold the newcomer that long before
     // deciding between "the publisher is gone" and "busy".
     if (this.pending) this.reject(this.pending, "busy");
     this.pending = c;
-    this.pendingSince = this.now();
+    this.pendingSince = this.clock.monoMs();
     c.watchLoss(() => {
       if (this.pending === c) this.pending = null;
     });
@@ -204,11 +220,11 @@ export class SrtInput {
   }
 
   private armPending(): void {
-    if (this.pendingTimer) clearTimeout(this.pendingTimer);
-    const now = this.now();
+    this.pendingTimer?.cancel();
+    const now = this.clock.monoMs();
     const deadline = this.pendingSince + this.holdMs();
     const due = Math.min(this.lastDataAt + this.opts.starvationMs, deadline);
-    this.pendingTimer = setTimeout(() => this.decidePending(), Math.max(0, due - now) + 1);
+    this.pendingTimer = this.clock.timeout(() => this.decidePending(), Math.max(0, due - now) + 1);
   }
 
   /** How long a newcomer may wait for the publisher to prove it is gone. */
@@ -217,11 +233,11 @@ export class SrtInput {
   }
 
   private decidePending(): void {
-    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer?.cancel();
     this.pendingTimer = null;
     const c = this.pending;
     if (!c || c.isClosed) return void (this.pending = null);
-    const now = this.now();
+    const now = this.clock.monoMs();
     if (this.publisher && now - this.lastDataAt < this.opts.starvationMs) {
       if (now - this.pendingSince < this.holdMs()) return this.armPending();
       this.pending = null;
@@ -238,8 +254,8 @@ export class SrtInput {
       const km = c.intFlag(SRTO.KMSTATE);
       if (km !== (s.passphrase !== "" ? SRT_KM_S.SECURED : SRT_KM_S.UNSECURED)) return "passphrase";
       if (s.streamId !== null && c.stringFlag(SRTO.STREAMID) !== s.streamId) return "streamid";
-    } catch (err) {
-      this.log.warn({ err, peer: c.peer }, "srt accepted socket vanished before admission");
+    } catch {
+      // The caller closed during the handshake.
       return "peer";
     }
     return null;
@@ -257,7 +273,7 @@ export class SrtInput {
 
   private countReject(reason: SrtRejectReason, peer: string | null): void {
     this.rejected[reason]++;
-    this.log.warn({ reason, peer }, "srt connection rejected");
+    this.opts.errors.report(REJECT_CODES[reason], { input: this.opts.id, reason, peer });
     this.events.emit("rejected", { reason, peer });
   }
 
@@ -266,15 +282,15 @@ export class SrtInput {
   private adopt(c: SrtConnection): void {
     this.publisher = c;
     this.connections++;
-    this.lastDataAt = this.now();
-    this.state = "connected";
+    this.lastDataAt = this.clock.monoMs();
+    this.setState("connected");
     this.log.info({ peer: c.peer }, "srt connected");
     this.events.emit("connected", { peer: c.peer });
     c.start(
       {
         data: (chunk) => {
           this.receivedBytes += chunk.length;
-          this.lastDataAt = this.now();
+          this.lastDataAt = this.clock.monoMs();
           this.opts.onData(chunk);
         },
         lost: (reason) => this.onLost(c, reason),
@@ -291,10 +307,14 @@ export class SrtInput {
   private onLost(c: SrtConnection, reason: string): void {
     if (this.publisher !== c) return;
     this.endPublisher(c, "broken");
-    this.log.warn({ peer: c.peer, detail: reason }, "srt connection lost");
+    this.opts.errors.report("ANTENNE_SRT_CONNECTION_LOST", {
+      input: this.opts.id,
+      peer: c.peer,
+      detail: reason,
+    });
     if (this.closed) return;
     if (this.opts.srt.mode === "caller") return this.retry(this.opts.srt.connect);
-    this.state = this.listener ? "listening" : "failed";
+    this.setState(this.listener ? "listening" : "failed");
     if (this.pending) this.decidePending();
   }
 
@@ -316,7 +336,7 @@ export class SrtInput {
 
   private async attempt(target: string): Promise<void> {
     if (this.closed) return;
-    this.state = "connecting";
+    this.setState("connecting");
     let c: SrtConnection;
     try {
       const addr = await resolveHostPort(target);
@@ -343,14 +363,15 @@ export class SrtInput {
     else if (reason === SRT_REJ.PEER || (reason !== null && reason >= 1000)) this.countReject("peer", target);
     const msg = err instanceof Error ? err.message : String(err);
     // One line per distinct failure, not one per retry.
-    if (msg !== this.lastError) this.log.warn({ target, err: msg }, "srt connect failed, retrying");
+    if (msg !== this.lastError)
+      this.opts.errors.report("ANTENNE_SRT_CONNECT_FAILED", { input: this.opts.id, target, reason: msg });
     this.lastError = msg;
     this.retry(target);
   }
 
   private retry(target: string): void {
     if (this.closed) return;
-    this.state = "connecting";
-    this.retryTimer = setTimeout(() => void this.attempt(target), this.backoff.nextDelayMs());
+    this.setState("connecting");
+    this.retryTimer = this.clock.timeout(() => void this.attempt(target), this.backoff.next());
   }
 }

@@ -7,6 +7,7 @@
  * starve file I/O and DNS once a channel has 4+ SRT inputs; one shared wait costs one thread.
  */
 import type { Logger } from "pino";
+import type { Clock } from "../../clock/clock.js";
 import { SRTO, SRTS, SRTT_LIVE, SRT_EPOLL, SrtError, type LibSrt, type SrtTraceStats } from "./libsrt.js";
 import { formatEndpoint, type IpEndpoint } from "./sockaddr.js";
 
@@ -15,6 +16,7 @@ const MAX_PAYLOAD = 1456;
 const STAGING_BYTES = 64 * 1024;
 
 export interface ReactorOptions {
+  clock: Clock;
   /** srt_epoll_uwait timeout: bounds how long close() waits for the loop to stop. */
   waitMs?: number;
   /**
@@ -39,7 +41,7 @@ export class SrtReactor {
 
   constructor(
     readonly lib: LibSrt,
-    private readonly opts: ReactorOptions = {},
+    private readonly opts: ReactorOptions,
   ) {
     this.waitMs = opts.waitMs ?? 100;
     this.coalesceMs = opts.coalesceMs ?? 5;
@@ -76,7 +78,7 @@ export class SrtReactor {
           n = await this.lib.epollWait(this.eid, events, this.waitMs);
         } catch (err) {
           this.opts.log?.error({ err }, "srt epoll wait failed");
-          await sleep(this.waitMs);
+          await this.opts.clock.sleep(this.waitMs);
           continue;
         }
         this.wakeups++;
@@ -89,7 +91,8 @@ export class SrtReactor {
             this.opts.log?.error({ err }, "srt event handler threw");
           }
         }
-        if (n > 0 && this.coalesceMs > 0 && this.handlers.size > 0) await sleep(this.coalesceMs);
+        if (n > 0 && this.coalesceMs > 0 && this.handlers.size > 0)
+          await this.opts.clock.sleep(this.coalesceMs);
       }
     } finally {
       // Nothing is waiting on the epoll any more: releasing it here cannot race a wait.
@@ -101,10 +104,6 @@ export class SrtReactor {
       if (this.handlers.size > 0) this.loop = this.run();
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export interface SrtSocketOptions {

@@ -5,7 +5,7 @@
  * bit rate plus TS overhead; the meter then measures real segments, and the output
  * rewrites the master when a measured peak exceeds what it advertised.
  */
-import type { Codec } from "../../stages.js";
+import type { Codec } from "../../types/index.js";
 
 export interface BandwidthEstimateInput {
   codec: Codec;

@@ -18,7 +18,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Closable } from "../../stages.js";
+import type { Output, OutputEvents, OutputState } from "../../types/index.js";
 import { writeAtomic } from "../../util/atomic.js";
 import { TypedEmitter } from "../../util/events.js";
 import { HLS_STATE_KEY, parseHlsState, restoreWindows, type HlsState } from "./hls-state.js";
@@ -50,8 +50,12 @@ export type {
 /** Segments waiting for the disk per variant before new ones are dropped (a hung disk must not eat memory). */
 const MAX_PENDING = 8;
 
-export class HlsOutput implements Closable {
-  private readonly events: TypedEmitter<HlsOutputEvents>;
+export class HlsOutput implements Output {
+  readonly id = "hls";
+  readonly kind = "hls";
+  private readonly events: TypedEmitter<HlsOutputEvents & OutputEvents>;
+  private lastState: OutputState = "starting";
+  private sentBytes = 0;
   private readonly variants: Variant[];
   private readonly now: () => number;
   private readonly dir: string;
@@ -61,7 +65,7 @@ export class HlsOutput implements Closable {
   private readonly hadPreviousRun: boolean;
   private readonly firstSequence: number;
   private readonly discontinuityKs = new Set<number>();
-  private readonly ready: Promise<void>;
+  private readonly initDone: Promise<void>;
   private base: number | null = null;
   private nextSequence: number;
   private masterText: string | null = null;
@@ -81,9 +85,9 @@ export class HlsOutput implements Closable {
         `HLS streams [${streams.map((s) => s.profile).join(", ")}] do not match outputs.hls.profiles [${config.profiles.join(", ")}]`,
       );
     }
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? (() => o.clock.wallMs());
     this.dir = config.dir;
-    this.events = new TypedEmitter<HlsOutputEvents>(o.log);
+    this.events = new TypedEmitter<HlsOutputEvents & OutputEvents>(o.log);
     const l = segmentSamples(config.segmentSec, streams[0]?.format.sampleRate ?? 48000);
     const maxSec = Math.max(
       ...streams.map((s) => maxSegmentSamplesOf(l, s.codec === "aac" ? 1024 : 1152) / s.format.sampleRate),
@@ -91,7 +95,9 @@ export class HlsOutput implements Closable {
     this.targetDuration = targetDurationOf(maxSec);
     const windowMs = config.windowSegments * config.segmentSec * 1000;
     this.retention = new Retention(this.dir, windowMs, o.log);
-    this.pusher = config.push ? new HlsPusher({ ...o.pushTuning, ...config.push, log: o.log }) : null;
+    this.pusher = config.push
+      ? new HlsPusher({ ...o.pushTuning, ...config.push, log: o.log, clock: o.clock })
+      : null;
 
     const prev = this.loadState();
     this.hadPreviousRun = prev !== null;
@@ -114,15 +120,54 @@ export class HlsOutput implements Closable {
         onRestart: (v, info) => this.onRestart(v, info),
       }),
     );
-    this.ready = this.init(restored.leftNow, windowMs);
+    this.initDone = this.init(restored.leftNow, windowMs);
   }
 
-  on<K extends keyof HlsOutputEvents>(event: K, fn: HlsOutputEvents[K]): void {
+  on<K extends keyof (HlsOutputEvents & OutputEvents)>(
+    event: K,
+    fn: (HlsOutputEvents & OutputEvents)[K],
+  ): void {
     this.events.on(event, fn);
   }
 
-  off<K extends keyof HlsOutputEvents>(event: K, fn: HlsOutputEvents[K]): void {
+  off<K extends keyof (HlsOutputEvents & OutputEvents)>(
+    event: K,
+    fn: (HlsOutputEvents & OutputEvents)[K],
+  ): void {
     this.events.off(event, fn);
+  }
+
+  /** Segments are cut as the encoder's frames arrive: nothing to start. */
+  start(): void {}
+
+  /** Ready while every variant got a segment within 2 × segmentSec (SPEC §6 /readyz). */
+  ready(): { ok: true } | { ok: false; reason: string } {
+    const nowMs = this.now();
+    const segmentSec = this.o.config.segmentSec;
+    for (const v of this.variants) {
+      if (v.lastSegmentWallMs === null)
+        return { ok: false, reason: `no HLS segment yet for profile "${v.profile}"` };
+      const ageSec = (nowMs - v.lastSegmentWallMs) / 1000;
+      if (ageSec > 2 * segmentSec)
+        return {
+          ok: false,
+          reason: `last HLS segment of profile "${v.profile}" is ${ageSec.toFixed(1)} s old`,
+        };
+    }
+    return { ok: true };
+  }
+
+  private stateNow(): OutputState {
+    const listed = this.variants.some((v) => v.segments > 0);
+    return this.closed ? "stopped" : this.failing ? "failed" : listed ? "running" : "starting";
+  }
+
+  /** State changes go out as events from where they happen (publish, disk errors, close). */
+  private noteState(): void {
+    const state = this.stateNow();
+    if (state === this.lastState) return;
+    this.lastState = state;
+    this.events.emit("state", { state });
   }
 
   status(): HlsStatus {
@@ -135,11 +180,13 @@ export class HlsOutput implements Closable {
         averageBandwidth: v.meter.average,
       };
     }
-    const listed = this.variants.some((v) => v.segments > 0);
+    const state = this.stateNow();
     return {
       id: "hls",
       kind: "hls",
-      state: this.closed ? "stopped" : this.failing ? "failed" : listed ? "running" : "starting",
+      state,
+      up: state === "running",
+      sentBytes: this.sentBytes,
       restarts: this.restarts,
       lastError: this.lastError,
       profiles,
@@ -150,7 +197,7 @@ export class HlsOutput implements Closable {
 
   /** Resolves once every closed segment is on disk and listed (and the push queue drained). */
   async idle(): Promise<void> {
-    await this.ready;
+    await this.initDone;
     for (const v of this.variants) await v.chain;
     await this.pusher?.idle();
   }
@@ -158,9 +205,10 @@ export class HlsOutput implements Closable {
   close(): Promise<void> {
     this.closed ??= (async () => {
       for (const v of this.variants) v.detach();
-      await this.ready;
+      await this.initDone;
       for (const v of this.variants) await v.chain;
       await this.pusher?.close();
+      this.noteState();
     })();
     return this.closed;
   }
@@ -236,12 +284,17 @@ export class HlsOutput implements Closable {
         pdtMs: this.o.timeline.wallMsOf(seg.startPos),
       };
       if (v.pending >= MAX_PENDING) {
-        this.diskError(new Error(`${v.pending} segments waiting for the disk`), "queue", v.profile);
+        this.diskError(
+          new Error(`${v.pending} segments waiting for the disk`),
+          "queue",
+          v.profile,
+          "ANTENNE_HLS_QUEUE_FULL",
+        );
         return;
       }
       v.pending++;
       v.chain = v.chain
-        .then(() => this.ready)
+        .then(() => this.initDone)
         .then(() => this.publish(v, closed))
         .catch((err: unknown) => this.o.log.error({ err, profile: v.profile }, "HLS publish failed"))
         .finally(() => v.pending--);
@@ -286,9 +339,11 @@ export class HlsOutput implements Closable {
     v.segments++;
     v.lastSegmentWallMs = now;
     v.meter.add(c.bytes.length, c.seg.durationSec);
+    this.sentBytes += c.bytes.length;
     const playlistOk = await this.writePlaylist(v);
     const master = await this.writeMaster(v.advertised.update(v.meter, v.segments));
     this.persist();
+    this.noteState();
     this.events.emit("segment", {
       profile: v.profile,
       sequence: c.sequence,
@@ -363,11 +418,17 @@ export class HlsOutput implements Closable {
     }
   }
 
-  private diskError(err: unknown, what: string, target: string): void {
+  private diskError(
+    err: unknown,
+    what: string,
+    target: string,
+    code: "ANTENNE_HLS_DISK_ERROR" | "ANTENNE_HLS_QUEUE_FULL" = "ANTENNE_HLS_DISK_ERROR",
+  ): void {
     this.diskErrors++;
     this.failing = true;
-    const code = (err as NodeJS.ErrnoException).code;
-    this.lastError = `${what} ${target}: ${code ?? (err as Error).message}`;
-    this.o.log.error({ err, what, target, code, diskErrors: this.diskErrors }, "HLS disk error");
+    const errno = (err as NodeJS.ErrnoException).code;
+    this.lastError = `${what} ${target}: ${errno ?? (err as Error).message}`;
+    this.o.errors.report(code, { output: "hls", err, what, target, errno, diskErrors: this.diskErrors });
+    this.noteState();
   }
 }

@@ -3,7 +3,9 @@
  * the daemon, the API and the metrics see them.
  */
 import type { HlsConfig } from "../../config/schema.js";
-import type { EncodedStream, Logger, OutputStatus, ProgramTimeline, StateStore } from "../../stages.js";
+import type { Clock } from "../../clock/clock.js";
+import type { ErrorReporter } from "../../errors/reporter.js";
+import type { EncodedStream, Logger, OutputStatus, ProgramTimeline, StateStore } from "../../types/index.js";
 import type { PushOptions, PushStats } from "./push.js";
 
 export interface HlsOutputOptions {
@@ -14,10 +16,12 @@ export interface HlsOutputOptions {
   timeline: ProgramTimeline;
   state: StateStore;
   log: Logger;
-  /** Wall clock in Unix ms (retention, status); defaults to Date.now. */
+  clock: Clock;
+  errors: ErrorReporter;
+  /** Wall clock in Unix ms (retention, status); defaults to the clock's wall time. */
   now?: () => number;
   /** Tuning of the push client (queue, retries); url and method come from config.push. */
-  pushTuning?: Omit<PushOptions, "url" | "method" | "log">;
+  pushTuning?: Omit<PushOptions, "url" | "method" | "log" | "clock">;
 }
 
 export interface HlsSegmentEvent {

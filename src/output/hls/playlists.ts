@@ -2,7 +2,7 @@
  * Pure rendering of HLS playlists (RFC 8216) and of the file names the HLS output
  * uses. No I/O, no clock: everything time-related comes in as numbers.
  */
-import type { Codec } from "../../stages.js";
+import type { Codec } from "../../types/index.js";
 
 export interface PlaylistEntry {
   sequence: number;

@@ -8,12 +8,15 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { Closable, Logger } from "../../stages.js";
+import type { Clock } from "../../clock/clock.js";
+import type { Closable, Logger } from "../../types/index.js";
+import { backoffDelayMs } from "../../util/backoff.js";
 
 export interface PushOptions {
   url: string;
   method: "PUT" | "POST";
   log: Logger;
+  clock: Clock;
   /** Items waiting (not counting the one in flight). */
   maxQueue?: number;
   /** Tries per item, first one included. */
@@ -139,15 +142,14 @@ export class HlsPusher implements Closable {
   }
 
   private backoffMs(attempts: number): number {
-    const initial = this.o.backoffInitialMs ?? 1000;
-    return Math.min(this.o.backoffMaxMs ?? 30_000, initial * 2 ** (attempts - 1));
+    return backoffDelayMs(attempts - 1, { initialMs: this.o.backoffInitialMs, maxMs: this.o.backoffMaxMs });
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
+      const t = this.o.clock.timeout(done, ms);
       function done() {
-        clearTimeout(t);
+        t.cancel();
         resolve();
       }
       this.wake = done;

@@ -6,7 +6,7 @@
  */
 import { readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "../../stages.js";
+import type { Logger } from "../../types/index.js";
 
 export interface StrayScan {
   /** Our segment names (any profile, any earlier configuration). */

@@ -15,7 +15,7 @@
  * restart anchor asks the new encoder to start at the open segment's first frame,
  * so the segment is re-encoded whole.
  */
-import type { EncodedFrame, EncodedStream } from "../../stages.js";
+import type { EncodedFrame, EncodedStream } from "../../types/index.js";
 
 export interface Segment {
   /** Grid index of this run (pos 0 = segment 0). */

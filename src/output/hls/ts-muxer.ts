@@ -9,7 +9,7 @@
  * segments; they are never reset (a new muxer after a daemon restart starts at 0,
  * which the HLS discontinuity and the discontinuity_indicator cover).
  */
-import type { Codec, EncodedFrame } from "../../stages.js";
+import type { Codec, EncodedFrame } from "../../types/index.js";
 import { buildPat, buildPes, buildPmt, packetize, psiPacket, TS_CLOCK_WRAP } from "./ts-packets.js";
 
 export const PAT_PID = 0x0000;

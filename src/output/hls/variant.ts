@@ -3,7 +3,7 @@
  * playlist window, bandwidth measurement, and the promise chain that serializes
  * its disk work.
  */
-import type { EncodedStream } from "../../stages.js";
+import type { EncodedStream } from "../../types/index.js";
 import { AdvertisedBandwidth, BandwidthMeter, estimateBandwidth } from "./bandwidth.js";
 import { MediaWindow, type WindowSnapshot } from "./media-window.js";
 import { Segmenter, type Segment, type SegmenterHandlers } from "./segmenter.js";

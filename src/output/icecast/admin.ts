@@ -3,7 +3,9 @@
  * now-playing updates through /admin/metadata. Failures are logged, never thrown.
  */
 import { request as httpRequest } from "node:http";
-import type { Closable, Logger } from "../../stages.js";
+import type { Clock, TimerHandle } from "../../clock/clock.js";
+import type { ErrorReporter } from "../../errors/reporter.js";
+import type { Closable, Logger } from "../../types/index.js";
 import { redactUrl } from "./request.js";
 import { parseIcecastStats, type IcecastMountStats } from "./stats.js";
 
@@ -15,11 +17,15 @@ export interface NowPlaying {
 export interface IcecastAdminOptions {
   /** Our mount, "/fip-hifi.aac". */
   mount: string;
+  /** The output id (error reports name it). */
+  output: string;
   /** The source URL: its credentials update metadata when there is no admin URL. */
   sourceUrl: string;
   /** "http://admin:pass@host:port": enables listener polling. */
   adminUrl: string | null;
   log: Logger;
+  clock: Clock;
+  errors: ErrorReporter;
   pollIntervalMs?: number;
   requestTimeoutMs?: number;
 }
@@ -88,7 +94,7 @@ export class IcecastAdmin implements Closable {
   /** Listeners on our mount at the last successful poll; null when unknown. */
   listeners: number | null = null;
   lastStats: IcecastMountStats | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private closed = false;
   private polling = false;
   private readonly admin: Endpoint | null;
@@ -104,8 +110,9 @@ export class IcecastAdmin implements Closable {
   start(): void {
     if (this.closed || this.timer || !this.admin) return;
     void this.pollOnce();
-    this.timer = setInterval(() => void this.pollOnce(), this.opts.pollIntervalMs ?? 10_000);
-    this.timer.unref();
+    this.timer = this.opts.clock.interval(() => void this.pollOnce(), this.opts.pollIntervalMs ?? 10_000, {
+      unref: true,
+    });
   }
 
   /** One poll of /admin/stats; resolves to our mount's stats, or null. Never rejects. */
@@ -127,10 +134,12 @@ export class IcecastAdmin implements Closable {
       this.listeners = null;
       // One line per distinct failure, not one every poll.
       if (msg !== this.lastPollError) {
-        this.opts.log.warn(
-          { url: redactUrl(this.opts.adminUrl ?? ""), err: msg },
-          "icecast stats poll failed",
-        );
+        this.opts.errors.report("ANTENNE_ICECAST_ADMIN_FAILED", {
+          output: this.opts.output,
+          url: redactUrl(this.opts.adminUrl ?? ""),
+          request: "stats",
+          reason: msg,
+        });
       }
       this.lastPollError = msg;
       return null;
@@ -156,17 +165,20 @@ export class IcecastAdmin implements Closable {
       this.opts.log.debug({ mount: this.opts.mount, song }, "icecast metadata updated");
       return true;
     } catch (err) {
-      this.opts.log.warn(
-        { mount: this.opts.mount, song, err: (err as Error).message },
-        "icecast metadata update failed",
-      );
+      this.opts.errors.report("ANTENNE_ICECAST_ADMIN_FAILED", {
+        output: this.opts.output,
+        mount: this.opts.mount,
+        request: "metadata",
+        song,
+        reason: (err as Error).message,
+      });
       return false;
     }
   }
 
   close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     return Promise.resolve();
   }

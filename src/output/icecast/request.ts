@@ -2,7 +2,7 @@
  * The Icecast source handshake as pure functions: request head, server answer parsing and
  * the classification of a refusal. No I/O here, so every byte is unit-tested.
  */
-import type { AudioFormat, Codec } from "../../stages.js";
+import type { AudioFormat, Codec } from "../../types/index.js";
 
 export interface SourceTarget {
   host: string;

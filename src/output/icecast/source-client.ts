@@ -4,11 +4,21 @@
  * never throws into the program: a slow or absent server costs dropped frames and reconnects.
  */
 import { connect as netConnect, type Socket } from "node:net";
+import type { Clock, TimerHandle } from "../../clock/clock.js";
 import type { IcecastConfig } from "../../config/load.js";
-import type { Closable, EncodedFrame, EncodedStream, Logger, OutputStatus } from "../../stages.js";
+import type { ErrorReporter } from "../../errors/reporter.js";
+import type {
+  EncodedFrame,
+  EncodedStream,
+  Logger,
+  Output,
+  OutputEvents,
+  OutputState,
+  OutputStatus,
+} from "../../types/index.js";
 import { TypedEmitter } from "../../util/events.js";
 import { IcecastAdmin, type NowPlaying } from "./admin.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
+import { Backoff, type BackoffOptions } from "../../util/backoff.js";
 import {
   buildSourceRequest,
   describeRefusal,
@@ -18,15 +28,7 @@ import {
   type SourceTarget,
 } from "./request.js";
 
-export type OutputState = OutputStatus["state"];
-
-export interface IcecastOutputEvents {
-  state: (e: { id: string; state: OutputState }) => void;
-}
-
 export interface IcecastOutputStatus extends OutputStatus {
-  /** Audio bytes handed to the socket since start (monotonic). */
-  sentBytes: number;
   /** Frames dropped because the server did not keep up (monotonic). */
   droppedFrames: number;
   /** Listeners on the mount from the admin stats; null without admin access or when unknown. */
@@ -37,8 +39,8 @@ export interface IcecastOutputOptions {
   config: IcecastConfig;
   stream: EncodedStream;
   log: Logger;
-  /** Monotonic milliseconds. */
-  now?: () => number;
+  clock: Clock;
+  errors: ErrorReporter;
   backoff?: BackoffOptions;
   /** A connection that streamed this long resets the backoff to its first step. */
   backoffResetAfterMs?: number;
@@ -59,7 +61,7 @@ interface Connection {
   /** Unparsed bytes from the server. */
   buf: Buffer;
   since: number;
-  timer: NodeJS.Timeout | null;
+  timer: TimerHandle | null;
   refusal: { status: number; reason: string; contentLength: number } | null;
   /** Frames of the current burst are being gathered for one write. */
   corked: boolean;
@@ -67,11 +69,12 @@ interface Connection {
 
 const MAX_HEAD = 16 * 1024;
 
-export class IcecastOutput implements Closable {
+export class IcecastOutput implements Output {
   readonly id: string;
-  private readonly events: TypedEmitter<IcecastOutputEvents>;
+  readonly kind = "icecast";
+  private readonly events: TypedEmitter<OutputEvents>;
   private readonly log: Logger;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly target: SourceTarget;
   private readonly requestHead: Buffer;
   private readonly backoff: Backoff;
@@ -84,8 +87,8 @@ export class IcecastOutput implements Closable {
   private droppedFrames = 0;
   private lastPos = -Infinity;
   private conn: Connection | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private metaTimer: NodeJS.Timeout | null = null;
+  private retryTimer: TimerHandle | null = null;
+  private metaTimer: TimerHandle | null = null;
   private congestedSince: number | null = null;
   private congestedDrops = 0;
   private nowPlaying: NowPlaying | null = null;
@@ -97,8 +100,8 @@ export class IcecastOutput implements Closable {
     const { config, stream } = opts;
     this.id = config.id;
     this.log = opts.log.child({ output: config.id });
-    this.events = new TypedEmitter<IcecastOutputEvents>(this.log);
-    this.now = opts.now ?? (() => performance.now());
+    this.events = new TypedEmitter<OutputEvents>(this.log);
+    this.clock = opts.clock;
     this.target = parseSourceUrl(config.url);
     // Icecast reads ice-* headers as ISO-8859-1 (the mount's default charset) and shows
     // UTF-8 bytes as mojibake ("TonalitÃ©"): send Latin-1 when every character fits.
@@ -120,18 +123,21 @@ export class IcecastOutput implements Closable {
     this.maxQueueBytes = Math.max(16 * 1024, Math.round(((opts.maxQueueSec ?? 2) * stream.bitrate) / 8));
     this.admin = new IcecastAdmin({
       mount: config.mount,
+      output: config.id,
       sourceUrl: config.url,
       adminUrl: config.admin,
       log: this.log,
+      clock: opts.clock,
+      errors: opts.errors,
       pollIntervalMs: opts.adminPollIntervalMs,
     });
   }
 
-  on<K extends keyof IcecastOutputEvents>(event: K, fn: IcecastOutputEvents[K]): void {
+  on<K extends keyof OutputEvents>(event: K, fn: OutputEvents[K]): void {
     this.events.on(event, fn);
   }
 
-  off<K extends keyof IcecastOutputEvents>(event: K, fn: IcecastOutputEvents[K]): void {
+  off<K extends keyof OutputEvents>(event: K, fn: OutputEvents[K]): void {
     this.events.off(event, fn);
   }
 
@@ -156,12 +162,18 @@ export class IcecastOutput implements Closable {
       id: this.id,
       kind: "icecast",
       state: this.state,
+      // "connected" is the handshake: the mount is up only once the server took the source.
+      up: this.state === "running",
       restarts: this.restarts,
       lastError: this.lastError,
       sentBytes: this.sentBytes,
       droppedFrames: this.droppedFrames,
       listeners: this.admin.listeners,
     };
+  }
+
+  setMetadata(meta: NowPlaying): void {
+    void this.updateMetadata(meta);
   }
 
   /**
@@ -181,21 +193,21 @@ export class IcecastOutput implements Closable {
 
   private async shutdown(): Promise<void> {
     this.opts.stream.off("frame", this.onFrame);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.metaTimer) clearTimeout(this.metaTimer);
+    this.retryTimer?.cancel();
+    this.metaTimer?.cancel();
     this.retryTimer = this.metaTimer = null;
     await this.admin.close();
     const c = this.conn;
     this.conn = null;
     if (c) {
-      if (c.timer) clearTimeout(c.timer);
+      c.timer?.cancel();
       const socket = c.socket;
       if (c.phase === "streaming" && !socket.destroyed) {
         // A clean FIN lets the server end the source at once; a dead peer gets 1 s.
         await new Promise<void>((resolve) => {
-          const t = setTimeout(() => socket.destroy(), 1000);
+          const t = this.clock.timeout(() => socket.destroy(), 1000);
           socket.once("close", () => {
-            clearTimeout(t);
+            t.cancel();
             resolve();
           });
           socket.end();
@@ -211,7 +223,7 @@ export class IcecastOutput implements Closable {
   private setState(state: OutputState): void {
     if (state === this.state) return;
     this.state = state;
-    this.events.emit("state", { id: this.id, state });
+    this.events.emit("state", { state });
   }
 
   private connect(): void {
@@ -230,7 +242,10 @@ export class IcecastOutput implements Closable {
     };
     this.conn = c;
     const timeoutMs = this.opts.handshakeTimeoutMs ?? 5000;
-    c.timer = setTimeout(() => this.drop(c, `no answer from the server within ${timeoutMs} ms`), timeoutMs);
+    c.timer = this.clock.timeout(
+      () => this.drop(c, `no answer from the server within ${timeoutMs} ms`),
+      timeoutMs,
+    );
     socket.setNoDelay(true);
     socket.once("connect", () => {
       if (this.conn !== c) return;
@@ -288,8 +303,8 @@ export class IcecastOutput implements Closable {
         contentLength: Number.isFinite(len) ? len : Infinity,
       };
       // The body says why (e.g. "Mountpoint in use"); wait briefly for it, then give up.
-      if (c.timer) clearTimeout(c.timer);
-      c.timer = setTimeout(() => this.drop(c, this.refusalText(c)), 500);
+      c.timer?.cancel();
+      c.timer = this.clock.timeout(() => this.drop(c, this.refusalText(c)), 500);
       if (c.buf.length >= c.refusal.contentLength) this.drop(c, this.refusalText(c));
       return;
     }
@@ -301,16 +316,16 @@ export class IcecastOutput implements Closable {
   }
 
   private accepted(c: Connection): void {
-    if (c.timer) clearTimeout(c.timer);
+    c.timer?.cancel();
     c.timer = null;
     c.phase = "streaming";
-    c.since = this.now();
+    c.since = this.clock.monoMs();
     this.log.info({ mount: this.opts.config.mount, restarts: this.restarts }, "icecast source connected");
     this.setState("running");
-    if (this.metaTimer) clearTimeout(this.metaTimer);
+    this.metaTimer?.cancel();
     if (this.nowPlaying) {
       // The mount exists once the server accepted us; give it a moment before the update.
-      this.metaTimer = setTimeout(() => {
+      this.metaTimer = this.clock.timeout(() => {
         this.metaTimer = null;
         if (this.conn === c && this.nowPlaying) void this.admin.updateMetadata(this.nowPlaying);
       }, 500);
@@ -321,21 +336,25 @@ export class IcecastOutput implements Closable {
   private drop(c: Connection, reason: string): void {
     if (this.conn !== c) return;
     this.conn = null;
-    if (c.timer) clearTimeout(c.timer);
+    c.timer?.cancel();
     c.socket.destroy();
     if (this.closing) return;
     this.endCongestion();
-    const upMs = c.phase === "streaming" ? this.now() - c.since : 0;
+    const upMs = c.phase === "streaming" ? this.clock.monoMs() - c.since : 0;
     if (upMs >= (this.opts.backoffResetAfterMs ?? 30_000)) this.backoff.reset();
     this.restarts++;
     this.lastError = reason;
     const delay = this.backoff.next();
-    this.log.warn(
-      { mount: this.opts.config.mount, reason, retryInMs: delay, upSec: Math.round(upMs / 1000) },
-      c.phase === "streaming" ? "icecast source disconnected" : "icecast source connection failed",
-    );
+    this.opts.errors.report(c.refusal ? "ANTENNE_ICECAST_REFUSED" : "ANTENNE_ICECAST_DISCONNECTED", {
+      output: this.id,
+      mount: this.opts.config.mount,
+      reason,
+      phase: c.phase,
+      retryInMs: delay,
+      upSec: Math.round(upMs / 1000),
+    });
     this.setState("backoff");
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.retryTimer = this.clock.timeout(() => this.connect(), delay);
   }
 
   private handleFrame(f: EncodedFrame): void {
@@ -366,13 +385,13 @@ export class IcecastOutput implements Closable {
   private congested(c: Connection): void {
     this.droppedFrames++;
     this.congestedDrops++;
-    const t = this.now();
+    const t = this.clock.monoMs();
     if (this.congestedSince === null) {
       this.congestedSince = t;
-      this.log.warn(
-        { queuedBytes: c.socket.writableLength },
-        "icecast server not keeping up, dropping frames",
-      );
+      this.opts.errors.report("ANTENNE_ICECAST_FRAMES_DROPPED", {
+        output: this.id,
+        queuedBytes: c.socket.writableLength,
+      });
     } else if (t - this.congestedSince >= (this.opts.stallTimeoutMs ?? 15_000)) {
       this.drop(c, `server stopped reading for ${Math.round((t - this.congestedSince) / 1000)} s`);
     }
@@ -381,7 +400,10 @@ export class IcecastOutput implements Closable {
   private endCongestion(): void {
     if (this.congestedSince === null) return;
     this.log.info(
-      { droppedFrames: this.congestedDrops, sec: Math.round((this.now() - this.congestedSince) / 100) / 10 },
+      {
+        droppedFrames: this.congestedDrops,
+        sec: Math.round((this.clock.monoMs() - this.congestedSince) / 100) / 10,
+      },
       "icecast output caught up",
     );
     this.congestedSince = null;

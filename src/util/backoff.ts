@@ -1,4 +1,8 @@
-/** Reconnect delays: `initialMs` doubling up to `maxMs`, reset after a connection that held. */
+/**
+ * The one backoff: reconnect and restart delays, `initialMs` doubling up to `maxMs`, reset after
+ * a connection (or a child) that held. Used by SRT callers and listeners, Icecast sources, the
+ * process supervisor and the HLS push.
+ */
 export interface BackoffOptions {
   initialMs?: number;
   maxMs?: number;

@@ -1,7 +1,4 @@
-/**
- * The narrow interfaces stages use to talk to each other. A stage imports these,
- * never a sibling's internals.
- */
+/** The program's audio format and the encoded frames every output consumes. */
 import type { Logger } from "pino";
 
 export type { Logger };
@@ -18,9 +15,9 @@ export type Codec = "aac" | "mp3";
 export interface EncodedFrame {
   data: Buffer;
   /**
-   * Program sample index (per channel, counted from the program clock's start) of
-   * the frame's first sample. Every encoder of a codec started at the same pos lands on the
-   * same grid, which is what lets the HLS packager cut every variant at the same sample.
+   * Program position of the frame's first sample: samples since the Unix epoch at the program
+   * rate (see ProgramTimeline). Encoder runs start on a grid every codec's frames fit, so every
+   * encoder of a codec lands on the same frame grid whichever instance or run produced it.
    */
   pos: number;
   /** Samples per channel: 1024 (AAC-LC) or 1152 (MP3 at 32–48 kHz). */
@@ -30,8 +27,8 @@ export interface EncodedFrame {
 export interface EncodedStreamEvents {
   frame: (f: EncodedFrame) => void;
   /**
-   * The encoder died and a new one runs; its frames start at `pos` (a pos at or before the
-   * last frame already emitted: consumers drop what they already have). The codec's
+   * The encoder died (or the program timeline jumped) and a new run starts at `pos` (at or before
+   * the last frame emitted when it is a crash: consumers drop what they already have). The codec
    * state was reset: HLS marks a discontinuity.
    */
   restart: (info: { pos: number; reason: string }) => void;
@@ -52,29 +49,6 @@ export interface EncodedStream {
    * The encoder restarts at the minimum over anchors, bounded by its PCM history.
    */
   addRestartAnchor(fn: () => number | null): void;
-}
-
-/** Maps program time to wall-clock time (for PROGRAM-DATE-TIME and segment names). */
-export interface ProgramTimeline {
-  /** Unix time in ms at which the program clock played sample `pos`. */
-  wallMsOf(pos: number): number;
-  /** Current program position (samples per channel emitted so far). */
-  readonly pos: number;
-}
-
-/** Persisted state (statePath): small JSON written atomically. */
-export interface StateStore {
-  get<T>(key: string): T | undefined;
-  set(key: string, value: unknown): void;
-}
-
-/** Status of an output, shown in /api/v1/status and as metrics. */
-export interface OutputStatus {
-  id: string;
-  kind: "hls" | "icecast";
-  state: "starting" | "connecting" | "connected" | "running" | "backoff" | "failed" | "stopped";
-  restarts: number;
-  lastError: string | null;
 }
 
 export interface Closable {

@@ -1,0 +1,39 @@
+/** Projections of the channel's parts into the status the API and metrics read. */
+import type { MeteredInput } from "../engine/switch-driver.js";
+import type { ChannelInput } from "../types/index.js";
+import { lufs } from "./program-meter.js";
+import type { InputStatus } from "./view.js";
+
+export function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+export function inputStatus(
+  input: ChannelInput,
+  priority: number,
+  m: MeteredInput,
+  delays: { targetMs: number; maxMs: number },
+): InputStatus {
+  const link = input.link();
+  return {
+    id: input.id,
+    autofallback: input.autofallback,
+    priority,
+    state: link.state,
+    available: m.health.available,
+    blank: m.health.blank,
+    levelDb: { rms: round1(m.level.rmsDb), peak: round1(m.level.peakDb) },
+    lufsMomentary: lufs(m.loudness.momentary),
+    lufsShortTerm: lufs(m.loudness.shortTerm),
+    bufferMs: Math.round(input.source.bufferMs()),
+    targetDelayMs: Math.round(delays.targetMs),
+    maxDelayMs: Math.round(delays.maxMs),
+    driftPpm: input.source.driftPpm(),
+    unavailableSec: Math.round(m.health.unavailableMs) / 1000,
+    receivedBytes: link.receivedBytes,
+    connections: link.connections,
+    rejected: link.rejected,
+    lastError: link.lastError,
+    ...link.details,
+  };
+}

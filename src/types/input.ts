@@ -1,0 +1,86 @@
+/** The input stage as the channel sees it: any kind, built by a factory keyed by kind. */
+import type { Logger } from "pino";
+import type { ErrorReporter } from "../errors/reporter.js";
+import type { Runtime } from "../runtime.js";
+import type { AudioFormat } from "./audio.js";
+
+export type InputState = "connected" | "listening" | "connecting" | "idle" | "failed";
+
+/** What the program engine reads from every input, once per program frame. */
+export interface FrameSource {
+  readonly id: string;
+  /**
+   * Fills `out` (interleaved, `frames` samples per channel) from the source and returns how many
+   * frames it delivered; fewer than asked means it ran dry part-way (the engine splices the next
+   * input in at that sample).
+   */
+  read(out: Float32Array, frames: number, nowMs: number): number;
+  /** True while the audio due now has arrived (the input is not starved). */
+  arriving(nowMs: number): boolean;
+  bufferMs(): number;
+  driftPpm(): number;
+}
+
+/** SRT statistics of an input, as shown in the status and exported as metrics. */
+export interface SrtStats {
+  rttMs: number;
+  /** Totals over every connection this input has had. */
+  packetsReceived: number;
+  packetsLost: number;
+  packetsDropped: number;
+  packetsRetransmitted: number;
+  /** Instant values of the current connection; 0 while disconnected. */
+  receiveBufferMs: number;
+  receiveRateKbps: number;
+}
+
+/**
+ * Kind-specific facts, under a key named after the kind (SPEC §6 names `srt` on SRT inputs);
+ * a kind never fills another kind's fields.
+ */
+export type InputDetails =
+  | { kind: "srt"; srt: SrtStats & { peer: string | null } }
+  | { kind: "file"; file: { path: string } }
+  | { kind: "tone"; tone: { frequencyHz: number } };
+
+/** Connection-level facts about an input (levels and availability come from the engine). */
+export interface InputLinkStatus {
+  state: InputState;
+  receivedBytes: number;
+  connections: number;
+  /** Rejections and refusals by reason (bounded label values, pre-created). */
+  rejected: Record<string, number>;
+  decoderRestarts: number;
+  lastError: string | null;
+  details: InputDetails;
+}
+
+export interface InputEvents {
+  /** The link state changed (connected, listening, failed …). */
+  state: (e: { state: InputState }) => void;
+}
+
+/** One configured input: a source of program frames plus whatever feeds it. */
+export interface ChannelInput {
+  readonly id: string;
+  readonly kind: InputDetails["kind"];
+  readonly autofallback: boolean;
+  readonly source: FrameSource;
+  start(): void;
+  /** Once per program tick, before its frames are read: move received audio into the source. */
+  poll?(nowMs: number): void;
+  link(): InputLinkStatus;
+  on<K extends keyof InputEvents>(event: K, fn: InputEvents[K]): void;
+  close(): Promise<void>;
+}
+
+/** What every input factory gets. */
+export interface InputDeps {
+  format: AudioFormat;
+  /** Least delay every input holds, and the starvation rule's window (switcher section). */
+  bufferMs: number;
+  starvationMs: number;
+  runtime: Runtime;
+  log: Logger;
+  errors: ErrorReporter;
+}
