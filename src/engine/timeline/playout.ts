@@ -1,0 +1,185 @@
+/**
+ * The playout of one timeline: which input position t each program position P plays.
+ *
+ *   t*(P) = P − offset(P) − D
+ *
+ * offset: the minimum-delay envelope of the arrivals (arrival-envelope.ts); D: the delay held past
+ * it, the input's jitter target, adapted to the sender within [minDelay, maxDelay]. The read
+ * position follows t* through a small controller: it advances at the sender's learned rate
+ * (drift) plus a correction of at most ±0.1 % that removes the remaining error, and it jumps
+ * instead only when nobody hears it (the timeline is not on air) or the error is too large to
+ * slew. Total rate deviation stays within ±0.2 %: headroom beyond the ±0.1 % senders SPEC §3
+ * allows.
+ *
+ * Inputs that carry the same programme from one encoder (a group: the same MPEG-TS over
+ * several paths) share ONE playout: one mapping, one D (the largest any member needs), so a
+ * switch between them lands on the same input position — nothing repeated or skipped. Inputs of
+ * different encoders each have their own.
+ *
+ * Policy for D: while the timeline is off air it follows the need at once (a jump costs
+ * nothing); on air it never grows (audio due that did not come is an underrun, the switcher fails
+ * over, and the next priming takes the larger D), and it shrinks only after the need stayed well
+ * below it for `shrinkAfterSec`, by slewing.
+ */
+import type { Logger } from "pino";
+import type { ArrivalEnvelope } from "./arrival-envelope.js";
+
+export interface PlayoutMember {
+  readonly id: string;
+  readonly envelope: ArrivalEnvelope;
+  /** Connected, with arrivals on its current timeline. */
+  live(): boolean;
+  /** Monotonic count of timeline resets (new connection, discontinuity): the newest leads. */
+  readonly epoch: number;
+}
+
+export interface PlayoutOptions {
+  id: string;
+  sampleRate: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** True while one of the members is on air. */
+  onAir: () => boolean;
+  log: Logger;
+}
+
+/** Extra delay beyond the worst lateness seen: covers the tick that reads the audio. */
+const MARGIN_MS = 20;
+/** Off air, errors above this are removed by a jump rather than slewed. */
+const JUMP_OFF_AIR_MS = 5;
+/** On air, errors above this cannot be slewed in reasonable time: jump (it is audible once). */
+const JUMP_ON_AIR_MS = 2000;
+const MAX_CORRECTION = 0.001;
+const MAX_DEVIATION = 0.002;
+/** The correction removes an error in about this long (bounded by MAX_CORRECTION). */
+const CORRECTION_SEC = 10;
+const SHRINK_HYSTERESIS_MS = 100;
+const SHRINK_AFTER_SEC = 30;
+/** Members whose timeline is this far from the leader's carry something else: ignored. */
+const SAME_TIMELINE_SEC = 5;
+
+export interface FramePlan {
+  /** Input position of the frame's first sample. */
+  t0: number;
+  /** Input samples per program sample for this frame. */
+  step: number;
+}
+
+export class Playout {
+  readonly members: PlayoutMember[] = [];
+  /** Current jitter target D, samples. */
+  delay: number;
+  private readonly minDelay: number;
+  private readonly maxDelay: number;
+  private readonly rate: number;
+  private plan: FramePlan | null = null;
+  private planP = NaN;
+  private tNext: number | null = null;
+  private pNext: number | null = null;
+  private lowSinceP: number | null = null;
+  private loggedDelay = 0;
+
+  constructor(private readonly o: PlayoutOptions) {
+    this.rate = o.sampleRate;
+    this.minDelay = (o.minDelayMs / 1000) * this.rate;
+    this.maxDelay = Math.max(this.minDelay, (o.maxDelayMs / 1000) * this.rate);
+    this.delay = this.minDelay;
+  }
+
+  join(m: PlayoutMember): void {
+    this.members.push(m);
+  }
+
+  get delayMs(): number {
+    return (this.delay / this.rate) * 1000;
+  }
+
+  get maxDelayMs(): number {
+    return (this.maxDelay / this.rate) * 1000;
+  }
+
+  /** Where the next frame will read (input position), or null while nothing is primed. */
+  get position(): number | null {
+    return this.tNext;
+  }
+
+  /** The read plan of the frame at program position P (the same for every member). */
+  frame(p: number, frames: number): FramePlan | null {
+    if (p === this.planP) return this.plan;
+    this.planP = p;
+    this.plan = this.computePlan(p, frames);
+    return this.plan;
+  }
+
+  private live(): { m: PlayoutMember; off: number }[] {
+    const live = this.members.filter((m) => m.live() && m.envelope.primed);
+    if (live.length === 0) return [];
+    const leader = live.reduce((a, b) => (b.epoch > a.epoch ? b : a));
+    const lead = leader.envelope.offset(this.planP);
+    return live
+      .map((m) => ({ m, off: m.envelope.offset(this.planP) }))
+      .filter((x) => Math.abs(x.off - lead) <= SAME_TIMELINE_SEC * this.rate);
+  }
+
+  private computePlan(p: number, frames: number): FramePlan | null {
+    const live = this.live();
+    if (live.length === 0) {
+      this.tNext = this.pNext = null;
+      return null;
+    }
+    // The latest path sets the offset; each member's lateness is measured on its own envelope.
+    const off = Math.max(...live.map((x) => x.off));
+    const need = Math.max(...live.map((x) => x.m.envelope.neededDelay(p) - (off - x.off)));
+    const onAir = this.o.onAir();
+    this.updateDelay(p, need + (MARGIN_MS / 1000) * this.rate, onAir && this.tNext !== null);
+    const target = p - off - this.delay;
+    let t = this.tNext;
+    if (t === null || this.pNext !== p) t = target;
+    let err = target - t;
+    const jumpAt = ((onAir ? JUMP_ON_AIR_MS : JUMP_OFF_AIR_MS) / 1000) * this.rate;
+    if (Math.abs(err) > jumpAt) {
+      t = target;
+      err = 0;
+    }
+    const base = live.reduce((s, x) => s + x.m.envelope.ratio, 0) / live.length;
+    const correction = clamp(err / (CORRECTION_SEC * this.rate), MAX_CORRECTION);
+    const step = 1 + clamp(base - 1 + correction, MAX_DEVIATION);
+    this.tNext = t + frames * step;
+    this.pNext = p + frames;
+    return { t0: t, step };
+  }
+
+  private updateDelay(p: number, need: number, onAir: boolean): void {
+    const wanted = Math.min(this.maxDelay, Math.max(this.minDelay, need));
+    if (!onAir) {
+      this.lowSinceP = null;
+      this.setDelay(wanted);
+      return;
+    }
+    if (wanted < this.delay - (SHRINK_HYSTERESIS_MS / 1000) * this.rate) {
+      this.lowSinceP ??= p;
+      if (p - this.lowSinceP >= SHRINK_AFTER_SEC * this.rate) {
+        this.lowSinceP = null;
+        this.setDelay(wanted);
+      }
+    } else {
+      this.lowSinceP = null;
+    }
+  }
+
+  private setDelay(d: number): void {
+    this.delay = d;
+    const ms = Math.round((d / this.rate) * 1000);
+    if (Math.abs(ms - this.loggedDelay) >= 20) {
+      this.o.log.info(
+        { input: this.o.id, targetDelayMs: ms, fromMs: this.loggedDelay },
+        "input target delay changed",
+      );
+      this.loggedDelay = ms;
+    }
+  }
+}
+
+function clamp(x: number, lim: number): number {
+  return x > lim ? lim : x < -lim ? -lim : x;
+}

@@ -1,0 +1,105 @@
+/**
+ * One live input as the program reads it: decoded audio placed on the input's own timeline
+ * (timed-buffer.ts), arrivals feeding its envelope (arrival-envelope.ts), and the playout that
+ * says which input position each program position plays (playout.ts; shared with the other paths
+ * of its group). An input is starved exactly when the audio due now has not arrived: its timeline
+ * ran dry at the read position — never because bytes paused.
+ */
+import type { FrameSource } from "../../types/index.js";
+import { ArrivalEnvelope } from "./arrival-envelope.js";
+import { ArrivalGaps } from "./arrival-gaps.js";
+import type { Playout, PlayoutMember } from "./playout.js";
+import { TimedBuffer } from "./timed-buffer.js";
+
+export interface TimedSourceOptions {
+  id: string;
+  sampleRate: number;
+  channels: number;
+  playout: Playout;
+}
+
+/** Timestamp rounding absorbed as sample-count continuity (a frame lost is ≥ 8 ms). */
+const TOLERANCE_MS = 2;
+/** Audio kept behind the read position, for the interpolator and late duplicates. */
+const HISTORY_MS = 200;
+
+export class TimedSource implements FrameSource, PlayoutMember {
+  readonly envelope: ArrivalEnvelope;
+  readonly gaps = new ArrivalGaps();
+  epoch = 0;
+  private readonly buffer: TimedBuffer;
+  private readonly rate: number;
+  private connected = false;
+  /** Whether the last read delivered a whole frame (for status: the timeline is not dry). */
+  private lastWhole = false;
+
+  constructor(private readonly o: TimedSourceOptions) {
+    this.rate = o.sampleRate;
+    this.envelope = new ArrivalEnvelope({ sampleRate: o.sampleRate });
+    const capacity = ((o.playout.maxDelayMs + HISTORY_MS + 1000) / 1000) * o.sampleRate;
+    this.buffer = new TimedBuffer(o.channels, capacity, o.sampleRate, (TOLERANCE_MS / 1000) * o.sampleRate);
+    o.playout.join(this);
+  }
+
+  get id(): string {
+    return this.o.id;
+  }
+
+  live(): boolean {
+    return this.connected;
+  }
+
+  /** A new timeline starts (new connection, sender restart, discontinuity): forget the old one. */
+  restart(connected: boolean): void {
+    this.connected = connected;
+    this.epoch++;
+    this.envelope.reset();
+    this.buffer.reset();
+    this.gaps.reset();
+  }
+
+  /** The link is gone: nothing more will come, but what arrived still plays out. */
+  disconnected(): void {
+    this.connected = false;
+  }
+
+  /**
+   * Decoded audio (program format, interleaved) whose first sample is at input position `t`,
+   * received at program position `pArr`.
+   */
+  write(t: number, pcm: Float32Array, pArr: number, monoMs: number): void {
+    if (pcm.length === 0) return;
+    this.connected = true;
+    const frames = pcm.length / this.o.channels;
+    this.envelope.observe(pArr, t, t + frames);
+    this.gaps.arrived(monoMs);
+    this.buffer.write(t, pcm);
+  }
+
+  read(out: Float32Array, frames: number, p: number): number {
+    const plan = this.o.playout.frame(p, frames);
+    const n = plan ? this.buffer.read(out, frames, plan.t0, plan.step) : 0;
+    this.lastWhole = n === frames;
+    return n;
+  }
+
+  arriving(): boolean {
+    return this.lastWhole;
+  }
+
+  /** Audio held ahead of the read position, ms. */
+  bufferMs(): number {
+    const pos = this.o.playout.position;
+    if (pos === null) return 0;
+    return Math.max(0, (this.buffer.aheadOf(pos) / this.rate) * 1000);
+  }
+
+  driftPpm(): number {
+    return Math.round(this.envelope.driftPpm);
+  }
+
+  /** Input frames concealed as silence (lost or late audio). */
+  get concealedFrames(): number {
+    return this.buffer.concealedFrames;
+  }
+}
