@@ -45,6 +45,11 @@ export class ProgramClock {
     return this.pos0 + Math.floor(((monoMs - this.mono0) * this.sampleRate) / 1000);
   }
 
+  /** The program position (fractional) due at monotonic time `monoMs`. */
+  positionAt(monoMs: number): number {
+    return this.pos0 + ((monoMs - this.mono0) * this.sampleRate) / 1000;
+  }
+
   /** Monotonic ms at which `pos` falls due. */
   monoOf(pos: number): number {
     return this.mono0 + ((pos - this.pos0) * 1000) / this.sampleRate;

@@ -75,7 +75,6 @@ export class Program implements ProgramTimeline {
   private readonly ch: number;
   private readonly scratch: Map<string, Float32Array>;
   private stopTicker: (() => void) | null = null;
-  private draining: string | null = null;
   private fade: { from: string; fader: Fader } | null = null;
   private readonly silence: Float32Array;
   /** The program frame being composed: reused, as every consumer copies or meters it at once. */
@@ -144,7 +143,6 @@ export class Program implements ProgramTimeline {
     this.clock.rebase(to);
     this.pos = to;
     this.fade = null;
-    this.draining = null;
     this.opts.onJump?.({ from, to, reason });
   }
 
@@ -152,38 +150,37 @@ export class Program implements ProgramTimeline {
     const obs: InputObservation[] = [];
     for (const src of this.opts.inputs) {
       const buf = this.scratch.get(src.id)!;
-      const delivered = src.read(buf, this.frames, nowMs);
+      const delivered = src.read(buf, this.frames, this.pos);
       if (delivered < this.frames) buf.fill(0, delivered * this.ch);
-      obs.push({
-        id: src.id,
-        hasAudio: delivered === this.frames && src.arriving(nowMs),
-        pcm: buf,
-        delivered,
-      });
+      // Starved exactly when the audio due for this frame has not (all) arrived.
+      obs.push({ id: src.id, hasAudio: delivered === this.frames, pcm: buf, delivered });
     }
     const frameStartMs = this.clock.monoOf(this.pos);
     const ev = this.opts.driver.update(obs, nowMs, frameStartMs);
-    if (ev) this.onSwitch(ev, obs);
-    const out = this.compose(obs);
+    const lost = ev ? this.onSwitch(ev, obs) : null;
+    const out = this.compose(obs, lost);
     this.opts.history.append(out, this.pos);
     this.opts.onFrame(out, this.pos);
     this.pos += this.frames;
   }
 
-  private onSwitch(ev: SwitchEvent, obs: InputObservation[]): void {
+  /**
+   * Applies a switch to the program. A failover returns the lost input's observation: what had
+   * arrived of its audio for this frame plays first, then the new input takes over at that very
+   * sample (a cut). That is the only frame the lost input still plays: the switcher left it.
+   */
+  private onSwitch(ev: SwitchEvent, obs: InputObservation[]): InputObservation | null {
     this.fade = null;
-    this.draining = null;
+    this.opts.onSwitch(ev);
     if (ev.from !== null && ev.transition === "crossfade" && ev.to !== null) {
       this.fade = { from: ev.from, fader: this.opts.makeFader() };
-    } else if (ev.from !== null && ev.reason === "failover") {
-      // Play the lost input's buffered audio to its end, then cut.
-      const from = obs.find((o) => o.id === ev.from);
-      if (from && from.delivered > 0) this.draining = ev.from;
+      return null;
     }
-    this.opts.onSwitch(ev);
+    if (ev.reason !== "failover") return null;
+    return obs.find((o) => o.id === ev.from && o.delivered > 0) ?? null;
   }
 
-  private compose(obs: InputObservation[]): Float32Array {
+  private compose(obs: InputObservation[], lost: InputObservation | null): Float32Array {
     const out = this.out;
     const byId = (id: string | null) => (id === null ? undefined : obs.find((o) => o.id === id));
     const active = byId(this.opts.driver.active);
@@ -193,11 +190,9 @@ export class Program implements ProgramTimeline {
       return out;
     }
     let filled = 0;
-    const drain = byId(this.draining);
-    if (drain) {
-      filled = drain.delivered;
-      out.set(drain.pcm.subarray(0, filled * this.ch));
-      if (filled < this.frames) this.draining = null;
+    if (lost) {
+      filled = lost.delivered;
+      out.set(lost.pcm.subarray(0, filled * this.ch));
     }
     // Fill the rest from the active input; if it runs dry mid-frame, splice in the next usable
     // one (asked for only then: the usable list is not built on every frame).

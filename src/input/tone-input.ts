@@ -4,6 +4,7 @@ import { ToneSource } from "./tone.js";
 /** A tone input: generated in-process on the program clock, never fails. */
 export class ToneInput implements ChannelInput {
   readonly kind = "tone";
+  readonly canFail = false;
   readonly source: ToneSource;
 
   constructor(

@@ -10,15 +10,22 @@ export type InputState = "connected" | "listening" | "connecting" | "idle" | "fa
 export interface FrameSource {
   readonly id: string;
   /**
-   * Fills `out` (interleaved, `frames` samples per channel) from the source and returns how many
-   * frames it delivered; fewer than asked means it ran dry part-way (the engine splices the next
-   * input in at that sample).
+   * Fills `out` (interleaved, `frames` samples per channel) with the input's audio for the
+   * program frame at position `pos`, and returns how many frames it delivered; fewer than asked
+   * means the audio due ran out part-way (the input is starved: the engine splices the next input
+   * in at that sample).
    */
-  read(out: Float32Array, frames: number, nowMs: number): number;
-  /** True while the audio due now has arrived (the input is not starved). */
-  arriving(nowMs: number): boolean;
+  read(out: Float32Array, frames: number, pos: number): number;
+  /** Audio held ahead of what plays now, ms. */
   bufferMs(): number;
+  /** The sender's clock against the program clock, ppm (positive: the sender is fast). */
   driftPpm(): number;
+}
+
+/** When a program tick happens: monotonic ms and the program position due then (fractional). */
+export interface TickTime {
+  monoMs: number;
+  pos: number;
 }
 
 /** SRT statistics of an input, as shown in the status and exported as metrics. */
@@ -67,8 +74,13 @@ export interface ChannelInput {
   readonly autofallback: boolean;
   readonly source: FrameSource;
   start(): void;
+  /**
+   * Inputs that can fail need `minNoiseSec` of audio to become available; a tone or a looped file
+   * cannot fail and is available at once (a channel never opens on silence).
+   */
+  readonly canFail: boolean;
   /** Once per program tick, before its frames are read: move received audio into the source. */
-  poll?(nowMs: number): void;
+  poll?(now: TickTime): void;
   link(): InputLinkStatus;
   on<K extends keyof InputEvents>(event: K, fn: InputEvents[K]): void;
   close(): Promise<void>;
