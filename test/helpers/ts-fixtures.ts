@@ -11,9 +11,10 @@ import type { EsFrame, TsDiscontinuity, TsError, TsProgram, TsStats } from "../.
 import { run } from "./proc.js";
 
 /** Runs ffmpeg with `args` (which must end with an output of "-") and returns its stdout. */
-export async function ffmpegOut(args: string[]): Promise<Buffer> {
-  const r = await run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-nostdin", ...args], {
+export async function ffmpegOut(args: string[], input?: Buffer): Promise<Buffer> {
+  const r = await run("ffmpeg", ["-hide_banner", "-loglevel", "error", ...args], {
     timeoutMs: 60_000,
+    input,
   });
   assert.equal(r.code, 0, `ffmpeg ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
@@ -159,4 +160,41 @@ export function framesByPes(packets: ProbedPacket[]): Map<number, ProbedPacket[]
     current.push(p);
   }
   return groups;
+}
+
+/** The audio frames of a stream as ffmpeg reads them: bytes and PTS of each packet. */
+export async function probedFrames(ts: Buffer): Promise<{ data: Buffer; pts: number }[]> {
+  const [packets, bytes] = await Promise.all([
+    probePackets(ts),
+    ffmpegOut(["-i", "pipe:0", "-map", "0:a:0", "-c", "copy", "-f", "data", "-"], ts),
+  ]);
+  let at = 0;
+  const out = packets.map((p) => {
+    const data = bytes.subarray(at, at + p.size);
+    at += p.size;
+    return { data, pts: p.pts };
+  });
+  assert.equal(at, bytes.length);
+  return out;
+}
+
+/**
+ * The demuxer's frames are ffprobe's packets: count, sizes, durations, and PTS (exact where the PTS
+ * came from the PES or the frame duration is a whole number of ticks).
+ */
+export function assertFramesMatchProbe(frames: EsFrame[], probed: ProbedPacket[], ptsOffset: number): void {
+  assert.equal(frames.length, probed.length, "frame count = ffprobe packet count");
+  for (const [i, f] of frames.entries()) {
+    const p = probed[i] as ProbedPacket;
+    assert.equal(f.data.length, p.size, `frame ${i} size`);
+    assert.equal(f.ptsInterpolated, p.pos === null, `frame ${i}: PTS from its PES iff first frame of a PES`);
+    const pts = f.pts90k - ptsOffset;
+    const tick = (f.samples * 90000) / f.sampleRate;
+    if (!f.ptsInterpolated || Number.isInteger(tick)) assert.equal(pts, p.pts, `frame ${i} pts`);
+    // ffmpeg rounds interpolated PTS to whole ticks on a grid of frame durations (av_add_stable);
+    // the demuxer keeps the exact value, so the two differ by less than one tick, never more.
+    else assert.ok(Math.abs(pts - p.pts) < 1, `frame ${i} pts ${pts} vs ffprobe ${p.pts}`);
+    // ffprobe's duration is floored to whole ticks and printed to the microsecond.
+    assert.ok(Math.abs(p.durationTime - f.samples / f.sampleRate) < 2e-5, `frame ${i} duration`);
+  }
 }

@@ -115,16 +115,19 @@ export class AudioStream implements PesSink, FrameSink {
     });
   }
 
-  /** Unwraps a PES PTS, reports a jump, and makes it the new anchor. */
+  /**
+   * Unwraps a PES PTS, reports a jump, and makes it the new anchor. Forward, up to
+   * `ptsJumpToleranceTicks` is tolerated (lost PES leave gaps; jittery encoders); backward, half
+   * a frame: audio that would overlap what was already emitted is a restart, not jitter. After a
+   * discontinuity_indicator, any step beyond half a frame is a new time base.
+   */
   private anchor(rawPts: number, h: FrameHeader): number {
     const pts = this.clock.unwrap(rawPts);
     const expected = this.clock.continuation();
-    // After a discontinuity_indicator any real step is a new time base, not jitter.
-    const tolerance = this.timeBaseChange
-      ? (h.samples * 45000) / h.sampleRate
-      : this.opts.ptsJumpToleranceTicks;
+    const halfFrame = (h.samples * 45000) / h.sampleRate;
+    const ahead = this.timeBaseChange ? halfFrame : this.opts.ptsJumpToleranceTicks;
     this.timeBaseChange = false;
-    if (!Number.isNaN(expected) && Math.abs(pts - expected) > tolerance) {
+    if (pts - expected > ahead || expected - pts > halfFrame) {
       const ms = ((pts - expected) / 90).toFixed(1);
       this.out.discontinuity({
         reason: "pts-jump",

@@ -44,7 +44,7 @@ export class PesAssembler {
   private active = false;
   /** 6 + PES_packet_length; 0 when unbounded; -1 until known. */
   private total = -1;
-  /** Set by `lost()`: continuation packets are dropped until the next unit start. */
+  /** Continuation packets until the next unit start are the rest of a dropped PES. */
   private skipping = false;
 
   constructor(
@@ -61,7 +61,10 @@ export class PesAssembler {
       this.len = 0;
       this.total = -1;
     } else if (!this.active) {
-      return; // joined mid-PES, or skipping the rest of a PES whose start was lost
+      // Joined mid-PES (not counted), or the rest of a PES whose start was lost (counted once).
+      if (this.skipping) this.stats.pesDropped++;
+      this.skipping = false;
+      return;
     }
     if (!this.append(b, p, end)) return;
     if (this.total < 0 && this.len >= 6) this.readLength();
@@ -70,9 +73,11 @@ export class PesAssembler {
 
   /** Data of this PID was lost before the current packet. */
   lost(): void {
-    if (this.active || !this.skipping) this.stats.pesDropped++;
+    // Either the PES in progress is dropped (its remaining packets go with it), or continuation
+    // packets that follow belong to a PES whose start was lost: counted when one shows up.
+    if (this.active) this.stats.pesDropped++;
+    this.skipping = !this.active;
     this.active = false;
-    this.skipping = true;
   }
 
   /** End of input: an unbounded PES ends here. */
@@ -116,7 +121,7 @@ export class PesAssembler {
   private drop(code: "pes-invalid" | "pes-oversize" | "scrambled", message: string): void {
     this.stats.pesDropped++;
     this.active = false;
-    this.skipping = true;
+    this.skipping = false; // its remaining packets are part of what was counted
     this.sink.pesError(code, message);
   }
 

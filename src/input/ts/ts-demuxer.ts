@@ -24,7 +24,10 @@ import {
 } from "./ts-types.js";
 
 export interface TsDemuxerOptions {
-  /** A PES PTS further than this from the expected continuation is a "pts-jump" (default 1 s). */
+  /**
+   * A PES PTS further ahead than this of the expected continuation is a "pts-jump" (default 1 s);
+   * behind it, half a frame is enough.
+   */
   ptsJumpToleranceTicks?: number;
   /** A PES larger than this is dropped (default 1 MiB; audio PES are a few kB). */
   maxPesBytes?: number;
