@@ -9,6 +9,7 @@
  * Sample rate and channel changes mid-stream are followed by libavcodec itself; each block
  * says what it carries. All calls synchronous on the main thread (see libav.ts).
  */
+import { frameProblem } from "./frame-header.js";
 import { isSupportedFormat, planeBytes, planeCount, toInterleavedFloat } from "./interleave.js";
 import {
   AVERROR_EAGAIN,
@@ -33,11 +34,12 @@ const DECODER_NAMES: Record<DecoderCodec, string[]> = {
 };
 
 /**
- * Codec context options. `err_detect=crccheck` makes the decoders verify the CRCs a stream
- * carries (AC-3/E-AC-3 always, ADTS and MPEG audio when protected) and drop a corrupt frame
- * rather than play noise; `threads=1` keeps libavcodec from starting threads of its own.
+ * Codec context options. `err_detect=crccheck+explode`: the decoders verify the CRCs a
+ * stream carries (AC-3/E-AC-3 always, ADTS and MPEG audio when protected) and report a
+ * damaged frame as an error instead of concealing it themselves, so every lost frame is
+ * counted and concealed the same way by the caller. `threads=1`: no libavcodec threads.
  */
-const CONTEXT_OPTIONS = { threads: "1", err_detect: "crccheck", pkt_timebase: "1/90000" };
+const CONTEXT_OPTIONS = { threads: "1", err_detect: "crccheck+explode", pkt_timebase: "1/90000" };
 
 /** The largest frame any of these codecs produces: ADTS's 13-bit frame length. */
 export const MAX_FRAME_BYTES = 8191;
@@ -82,7 +84,8 @@ export class AudioDecoder {
   private pkt: PacketFields | null = null;
   private frame: FrameFields | null = null;
   private inPtr: Ptr = 0n;
-  private inBytes: Uint8Array | null = null;
+  /** JS copy of a decoded frame's planes; grows to the largest frame seen, never shrinks. */
+  private planes = new Uint8Array(0);
   private nextPts: number | null = null;
   private closed = false;
   private readonly errorBudget: number;
@@ -116,15 +119,20 @@ export class AudioDecoder {
 
   /** Decodes one whole codec frame. Never throws on bad data: see `errors`. */
   decode(data: Uint8Array, pts90k: number): DecodedBlock[] {
-    const pkt = this.ready("decode");
+    const { pkt, codec } = this.ready("decode");
     this.framesIn++;
     if (data.byteLength === 0 || data.byteLength > this.maxFrameBytes) {
       this.fail(`frame of ${data.byteLength} bytes refused (limit ${this.maxFrameBytes})`, false);
       return [];
     }
+    const problem = frameProblem(codec, data);
+    if (problem) {
+      this.fail(`frame refused: ${problem}`, false);
+      return [];
+    }
     if (this.ctx === 0n && this.recreate() !== null) return [];
-    this.inBytes!.set(data);
-    this.inBytes!.fill(0, data.byteLength, data.byteLength + AV_INPUT_BUFFER_PADDING_SIZE);
+    // libavcodec copies the packet (with zeroed padding) on send: our buffer needs no padding.
+    this.lib.copyIn(this.inPtr, data);
     const pts = Number.isFinite(pts90k) ? BigInt(Math.round(pts90k)) : AV_NOPTS_VALUE;
     pkt.set(this.inPtr, data.byteLength, pts);
     const rc = this.lib.sendPacket(this.ctx, pkt.ptr);
@@ -160,27 +168,25 @@ export class AudioDecoder {
     this.frame = null;
     if (this.inPtr !== 0n) this.lib.free(this.inPtr);
     this.inPtr = 0n;
-    this.inBytes = null;
+    this.planes = new Uint8Array(0);
   }
 
-  private ready(op: string): PacketFields {
+  private ready(op: string): { pkt: PacketFields; codec: DecoderCodec } {
     if (this.closed || !this.pkt || this.codec === null) {
       throw new Error(`AudioDecoder: ${op}() ${this.closed ? "after close()" : "before open()"}`);
     }
-    return this.pkt;
+    return { pkt: this.pkt, codec: this.codec };
   }
 
   private allocBuffers(): void {
     if (this.pkt) return;
     const pkt = this.lib.packetAlloc();
     const frame = this.lib.frameAlloc();
-    const bytes = MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE;
-    const inPtr = this.lib.malloc(bytes);
+    const inPtr = this.lib.malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE);
     if (pkt === 0n || frame === 0n || inPtr === 0n) throw new Error("AudioDecoder: out of memory");
     this.pkt = new PacketFields(this.lib, pkt);
     this.frame = new FrameFields(this.lib, frame);
     this.inPtr = inPtr;
-    this.inBytes = new Uint8Array(this.lib.view(inPtr, bytes));
   }
 
   /** A fresh codec context; the error text, or null. */
@@ -224,7 +230,7 @@ export class AudioDecoder {
         this.fail(`avcodec_receive_frame: ${this.lib.strerror(rc)}`, true);
         break;
       }
-      const block = this.readFrame(this.frame!);
+      const block = this.readFrame(this.frame!.load());
       this.lib.frameUnref(this.frame!.ptr);
       if (block) out.push(block);
     }
@@ -254,9 +260,11 @@ export class AudioDecoder {
       );
       return null;
     }
-    const planes: ArrayBuffer[] = [];
-    for (let i = 0; i < planeCount(format, channels); i++) planes.push(this.lib.view(f.plane(i), bytes));
-    const pcm = toInterleavedFloat(format, planes, samples, channels);
+    const count = planeCount(format, channels);
+    if (this.planes.length < count * bytes) this.planes = new Uint8Array(count * bytes);
+    for (let i = 0; i < count; i++)
+      this.lib.copyOut(this.planes.subarray(i * bytes, (i + 1) * bytes), f.plane(i));
+    const pcm = toInterleavedFloat(format, this.planes.buffer, bytes, samples, channels);
     const pts = f.pts === AV_NOPTS_VALUE ? (this.nextPts ?? NaN) : Number(f.pts);
     this.nextPts = pts + (samples * 90000) / sampleRate;
     this.consecutiveErrors = 0;

@@ -47,7 +47,7 @@ function checkPacketLayout(lib: Libav): string | null {
   const pkt = lib.packetAlloc();
   if (pkt === 0n) return "av_packet_alloc failed";
   try {
-    const f = new PacketFields(lib, pkt);
+    const f = new PacketFields(lib, pkt).load();
     if (
       f.pts !== AV_NOPTS_VALUE ||
       f.dts !== AV_NOPTS_VALUE ||
@@ -58,6 +58,7 @@ function checkPacketLayout(lib: Libav): string | null {
       return "AVPacket fields are not where FFmpeg 5.1 puts them (fresh packet)";
     }
     if (lib.newPacket(pkt, 1234) < 0) return "av_new_packet failed";
+    f.load();
     const [size, data, buf] = [f.size as number, f.data, f.buf];
     const ok = size === 1234 && data !== 0n && buf !== 0n;
     lib.packetUnref(pkt);

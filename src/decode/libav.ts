@@ -82,8 +82,10 @@ export interface Libav {
   strerror(code: number): string;
   malloc(bytes: number): Ptr;
   free(p: Ptr): void;
-  /** An ArrayBuffer over native memory (no copy). Valid only while the memory is. */
-  view(p: Ptr, bytes: number): ArrayBuffer;
+  /** Copies `src.byteLength` bytes from JS memory to native memory at `dst`. */
+  copyIn(dst: Ptr, src: Uint8Array): void;
+  /** Copies `dst.byteLength` bytes from native memory at `src` into JS memory. */
+  copyOut(dst: Uint8Array, src: Ptr): void;
   findDecoder(name: string): Ptr;
   /** A codec context for `codec`, opened with the options (AVOption name → string value). */
   openDecoder(codec: Ptr, options: Record<string, string>): Ptr | { error: number; op: string };
@@ -148,18 +150,23 @@ export function bindLibav(sonames: Record<keyof typeof SONAMES, string> = SONAME
     avcodec: codec.func("unsigned int avcodec_version(void)")() as number,
     swresample: swr.func("unsigned int swresample_version(void)")() as number,
   };
-  for (const k of Object.keys(MAJORS) as (keyof typeof MAJORS)[]) {
-    if (versions[k] >> 16 !== MAJORS[k]) {
-      throw new LibavUnavailable(
-        `${sonames[k]} is version ${versionText(versions[k])}; struct offsets are known for major ${MAJORS[k]} (FFmpeg 5.1) only`,
-      );
-    }
-  }
+  const problem = majorProblem(versions);
+  if (problem) throw new LibavUnavailable(problem);
   return bindFunctions(util, codec, swr, {
     avutil: versionText(versions.avutil),
     avcodec: versionText(versions.avcodec),
     swresample: versionText(versions.swresample),
   });
+}
+
+/** Why these library versions cannot be used (a major whose layout we don't know), or null. */
+export function majorProblem(versions: Record<keyof typeof SONAMES, number>): string | null {
+  for (const k of Object.keys(MAJORS) as (keyof typeof MAJORS)[]) {
+    if (versions[k] >> 16 !== MAJORS[k]) {
+      return `lib${k} is version ${versionText(versions[k])}; struct offsets are known for major ${MAJORS[k]} (FFmpeg 5.1) only`;
+    }
+  }
+  return null;
 }
 
 type Lib = ReturnType<typeof koffi.load>;
@@ -186,6 +193,11 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
   const av_strerror = u("int av_strerror(int errnum, _Out_ uint8_t *buf, size_t size)");
   const av_malloc = u("void *av_malloc(size_t size)");
   const av_free = u("void av_free(void *p)");
+  // memcpy, from libavutil itself: one line of `bytewidth` bytes. koffi hands a JS buffer's
+  // own memory to the call (no staging copy), so no external ArrayBuffer views are ever made.
+  const av_image_copy_plane = u(
+    "void av_image_copy_plane(void *dst, int dst_linesize, const void *src, int src_linesize, int bytewidth, int height)",
+  );
   const av_frame_alloc = u("void *av_frame_alloc(void)");
   const av_frame_free = u("void av_frame_free(void *pframe)");
   const av_frame_unref = u("void av_frame_unref(void *frame)");
@@ -241,7 +253,14 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
     strerror,
     malloc: (bytes) => toPtr(av_malloc(bytes)),
     free: (p) => void av_free(p),
-    view: (p, bytes) => koffi.view(p, bytes),
+    copyIn(dst, src) {
+      if (src.byteLength > 0)
+        av_image_copy_plane(dst, src.byteLength, src, src.byteLength, src.byteLength, 1);
+    },
+    copyOut(dst, src) {
+      if (dst.byteLength > 0)
+        av_image_copy_plane(dst, dst.byteLength, src, dst.byteLength, dst.byteLength, 1);
+    },
     findDecoder: (name) => toPtr(avcodec_find_decoder_by_name(name)),
     openDecoder(codecPtr, options) {
       const ctx = toPtr(avcodec_alloc_context3(codecPtr));
@@ -308,17 +327,21 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
 }
 
 /**
- * The fields we use of one AVFrame, read through a view of the struct (its address is fixed
- * for the AVFrame's life; av_frame_unref only resets the fields).
+ * The fields we use of one AVFrame: `load()` copies the struct's head into JS memory once per
+ * decoded frame, the getters read that copy.
  */
 export class FrameFields {
-  private readonly dv: DataView;
+  private readonly bytes = new Uint8Array(LAYOUT.frame.size);
+  private readonly dv = new DataView(this.bytes.buffer);
 
   constructor(
-    lib: Libav,
+    private readonly lib: Libav,
     readonly ptr: Ptr,
-  ) {
-    this.dv = new DataView(lib.view(ptr, LAYOUT.frame.size));
+  ) {}
+
+  load(): this {
+    this.lib.copyOut(this.bytes, this.ptr);
+    return this;
   }
 
   get nbSamples(): number {
@@ -358,15 +381,24 @@ export class FrameFields {
   }
 }
 
-/** The fields we read and write of one AVPacket (non-refcounted use: buf stays NULL). */
+/**
+ * The fields we read and write of one AVPacket, through a JS copy of the struct. We use the
+ * packet non-refcounted: `buf` stays NULL, `data` points at memory we own.
+ */
 export class PacketFields {
-  private readonly dv: DataView;
+  private readonly bytes = new Uint8Array(LAYOUT.packet.bytes);
+  private readonly dv = new DataView(this.bytes.buffer);
+  /** pts, dts, data, size: one contiguous run of the struct, written in one copy. */
+  private readonly head = this.bytes.subarray(LAYOUT.packet.pts, LAYOUT.packet.size + 4);
 
   constructor(
-    lib: Libav,
+    private readonly lib: Libav,
     readonly ptr: Ptr,
-  ) {
-    this.dv = new DataView(lib.view(ptr, LAYOUT.packet.bytes));
+  ) {}
+
+  load(): this {
+    this.lib.copyOut(this.bytes, this.ptr);
+    return this;
   }
 
   get buf(): Ptr {
@@ -390,9 +422,10 @@ export class PacketFields {
    * avcodec_send_packet, so the memory may be reused as soon as that call returns.
    */
   set(data: Ptr, size: number, pts: bigint): void {
-    this.dv.setBigUint64(LAYOUT.packet.data, data, true);
-    this.dv.setInt32(LAYOUT.packet.size, size, true);
     this.dv.setBigInt64(LAYOUT.packet.pts, pts, true);
     this.dv.setBigInt64(LAYOUT.packet.dts, pts, true);
+    this.dv.setBigUint64(LAYOUT.packet.data, data, true);
+    this.dv.setInt32(LAYOUT.packet.size, size, true);
+    this.lib.copyIn(this.ptr + BigInt(LAYOUT.packet.pts), this.head);
   }
 }

@@ -25,28 +25,30 @@ export interface PcmBlock {
 
 const EMPTY: Float32Array = new Float32Array(0);
 
-/** Native Float32 memory for swr to read or write, with a view; grows, never shrinks. */
+/** Native memory for swr to read or write; grows, never shrinks. */
 class NativeFloats {
   ptr: Ptr = 0n;
-  floats: Float32Array = EMPTY;
+  capacity = 0;
 
   constructor(private readonly lib: Libav) {}
 
   ensure(count: number): void {
-    if (count <= this.floats.length) return;
+    if (count <= this.capacity) return;
     this.free();
     const cap = Math.max(count, 4096);
     this.ptr = this.lib.malloc(cap * 4);
     if (this.ptr === 0n) throw new Error("Resampler: out of memory");
-    this.floats = new Float32Array(this.lib.view(this.ptr, cap * 4));
+    this.capacity = cap;
   }
 
   free(): void {
     if (this.ptr !== 0n) this.lib.free(this.ptr);
     this.ptr = 0n;
-    this.floats = EMPTY;
+    this.capacity = 0;
   }
 }
+
+const bytesOf = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {
   if (a.length === 0) return b;
@@ -66,6 +68,7 @@ export class Resampler {
   lastError: string | null = null;
   private swr: Ptr = 0n;
   private key: string | null = null;
+  private closed = false;
   private readonly input: NativeFloats;
   private readonly output: NativeFloats;
   private readonly outLayout: ChannelLayout;
@@ -90,6 +93,7 @@ export class Resampler {
 
   /** The block in the program format (may be empty while the filter fills, or on error). */
   convert(block: PcmBlock): Float32Array {
+    if (this.closed) throw new Error("Resampler: convert() after close()");
     const samples = Math.floor(block.pcm.length / block.channels);
     const key = `${block.sampleRate}/${block.channels}/${block.layoutMask ?? "default"}`;
     let head = EMPTY;
@@ -100,7 +104,7 @@ export class Resampler {
     }
     if (this.swr === 0n) return concat(head, block.pcm);
     this.input.ensure(samples * block.channels);
-    this.input.floats.set(block.pcm.subarray(0, samples * block.channels));
+    this.lib.copyIn(this.input.ptr, bytesOf(block.pcm.subarray(0, samples * block.channels)));
     return concat(head, this.run(this.input.ptr, samples));
   }
 
@@ -131,6 +135,7 @@ export class Resampler {
   }
 
   close(): void {
+    this.closed = true;
     if (this.swr !== 0n) this.lib.swrFree(this.swr);
     this.swr = 0n;
     this.key = null;
@@ -164,7 +169,9 @@ export class Resampler {
       this.error(`swr_convert: ${this.lib.strerror(n)}`);
       return EMPTY;
     }
-    return this.output.floats.slice(0, n * this.out.channels);
+    const out = new Float32Array(n * this.out.channels);
+    this.lib.copyOut(bytesOf(out), this.output.ptr);
+    return out;
   }
 
   private error(message: string): void {

@@ -192,3 +192,17 @@ export function concatF32(parts: Float32Array[]): Float32Array {
   }
   return out;
 }
+
+/** Seeded PRNG (mulberry32): the same "random" bytes on every run. */
+export function seededBytes(seed: number, n: number): Buffer {
+  let a = seed >>> 0;
+  const out = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) & 0xff;
+  }
+  return out;
+}
