@@ -11,13 +11,12 @@
  */
 import { frameProblem } from "./frame-header.js";
 import { isSupportedFormat, planeBytes, planeCount, toInterleavedFloat } from "./interleave.js";
+import { FrameFields, PacketFields } from "./libav-structs.js";
 import {
   AVERROR_EAGAIN,
   AVERROR_EOF,
   AV_INPUT_BUFFER_PADDING_SIZE,
   AV_NOPTS_VALUE,
-  FrameFields,
-  PacketFields,
   type Libav,
   type Ptr,
 } from "./libav.js";
@@ -41,8 +40,11 @@ const DECODER_NAMES: Record<DecoderCodec, string[]> = {
  */
 const CONTEXT_OPTIONS = { threads: "1", err_detect: "crccheck+explode", pkt_timebase: "1/90000" };
 
-/** The largest frame any of these codecs produces: ADTS's 13-bit frame length. */
-export const MAX_FRAME_BYTES = 8191;
+/**
+ * The largest frame accepted: ADTS frames end at 8191 bytes (13-bit length); an E-AC-3 access
+ * unit may carry an independent and dependent substreams of up to 4096 bytes each.
+ */
+export const MAX_FRAME_BYTES = 16384;
 const MAX_CHANNELS = 8;
 
 export interface DecodedBlock {
@@ -64,7 +66,7 @@ export interface DecodedBlock {
 export interface AudioDecoderOptions {
   /** Consecutive decoder errors after which the codec context is re-created (default 8). */
   errorBudget?: number;
-  /** Frames larger than this are refused before they reach libavcodec (default 8191). */
+  /** Frames larger than this are refused before they reach libavcodec (default and cap 16384). */
   maxFrameBytes?: number;
 }
 

@@ -9,7 +9,8 @@
  * instead of crashing the process.
  */
 import { AudioDecoder, type DecoderCodec } from "./audio-decoder.js";
-import { AV_NOPTS_VALUE, LibavUnavailable, PacketFields, SONAMES, bindLibav, type Libav } from "./libav.js";
+import { PacketFields } from "./libav-structs.js";
+import { AV_NOPTS_VALUE, LibavUnavailable, SONAMES, bindLibav, type Libav } from "./libav.js";
 
 /**
  * Frame 9 of `ffmpeg -f lavfi -i sine=f=1000:r=48000 -ac 2 -c:a aac -b:a 32k -f adts` (ADTS,

@@ -8,11 +8,10 @@
  * frame decodes in tens of microseconds, so nothing is worth a pool thread, and no libav
  * object is ever touched by two threads.
  *
- * Struct fields: FFmpeg 5.1 has no accessors for AVFrame/AVPacket fields, so the few we need
- * are read (and, for the packet, written) at the offsets in `LAYOUT`, which are those of
- * FFmpeg 5.1 on LP64 Linux (x86-64, arm64). They are only trusted after `selfCheck` (in
- * libav-self-check.ts) decoded known frames through them; a library of another major version is
- * refused before any field is touched.
+ * Struct fields: FFmpeg 5.1 has no accessors for AVFrame/AVPacket fields; the few we need are
+ * read and written at the offsets of libav-structs.ts, through `copyIn`/`copyOut` (no views on
+ * native memory). They are only trusted after the self-check (libav-check.ts) decoded known
+ * frames through them; a library of another major version is refused before any field is read.
  */
 import koffi from "koffi";
 
@@ -25,25 +24,8 @@ export const SONAMES = {
 /** The Debian 12 packages that ship them. */
 const PACKAGES = { avutil: "libavutil57", avcodec: "libavcodec59", swresample: "libswresample4" } as const;
 
-/** Majors whose struct layout `LAYOUT` describes. */
+/** Majors whose struct layout libav-structs.ts describes. */
 const MAJORS = { avutil: 57, avcodec: 59, swresample: 4 } as const;
-
-/** Byte offsets in FFmpeg 5.1 structs on LP64 (gcc offsetof; pinned by libav-layout.test.ts). */
-export const LAYOUT = {
-  frame: {
-    data: 0, // uint8_t *data[8]
-    linesize: 64, // int linesize[8]
-    extendedData: 96, // uint8_t **extended_data
-    nbSamples: 112,
-    format: 116,
-    pts: 136, // int64_t
-    sampleRate: 208,
-    chLayout: 448, // AVChannelLayout { int order; int nb_channels; uint64_t mask; void *opaque }
-    size: 472,
-  },
-  packet: { buf: 0, pts: 8, dts: 16, data: 24, size: 32, bytes: 104 },
-  chLayout: { order: 0, nbChannels: 4, mask: 8 },
-} as const;
 
 /** enum AVSampleFormat */
 export const AV_SAMPLE_FMT = {
@@ -234,7 +216,6 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
   const errBuf = Buffer.alloc(256);
   const slot = Buffer.alloc(8); // a T** argument
   const slot2 = Buffer.alloc(8);
-  const i64 = new BigInt64Array(1);
   const viaSlot = (fn: (p: Buffer) => unknown, p: Ptr): void => {
     slot.writeBigUInt64LE(BigInt.asUintN(64, p));
     fn(slot);
@@ -317,115 +298,10 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
     swrDelay: (ctx, base) => Number(swr_get_delay(ctx, base) as bigint | number),
     swrOutSamples: (ctx, inCount) => swr_get_out_samples(ctx, inCount) as number,
     optInt(obj, name) {
-      const out = [0n];
+      const out: (number | bigint)[] = [0];
       // AV_OPT_SEARCH_CHILDREN (1): codec-private options live on a child object.
       const rc = av_opt_get_int(obj, name, 1, out) as number;
-      i64[0] = BigInt(out[0] ?? 0);
-      return rc < 0 ? null : Number(i64[0]);
+      return rc < 0 ? null : Number(out[0] ?? 0);
     },
   };
-}
-
-/**
- * The fields we use of one AVFrame: `load()` copies the struct's head into JS memory once per
- * decoded frame, the getters read that copy.
- */
-export class FrameFields {
-  private readonly bytes = new Uint8Array(LAYOUT.frame.size);
-  private readonly dv = new DataView(this.bytes.buffer);
-
-  constructor(
-    private readonly lib: Libav,
-    readonly ptr: Ptr,
-  ) {}
-
-  load(): this {
-    this.lib.copyOut(this.bytes, this.ptr);
-    return this;
-  }
-
-  get nbSamples(): number {
-    return this.dv.getInt32(LAYOUT.frame.nbSamples, true);
-  }
-  get format(): number {
-    return this.dv.getInt32(LAYOUT.frame.format, true);
-  }
-  get sampleRate(): number {
-    return this.dv.getInt32(LAYOUT.frame.sampleRate, true);
-  }
-  get channels(): number {
-    return this.dv.getInt32(LAYOUT.frame.chLayout + LAYOUT.chLayout.nbChannels, true);
-  }
-  /** The native channel mask, or null when the layout is not in native order. */
-  get layoutMask(): bigint | null {
-    const base = LAYOUT.frame.chLayout;
-    if (this.dv.getInt32(base + LAYOUT.chLayout.order, true) !== AV_CHANNEL_ORDER_NATIVE) return null;
-    return this.dv.getBigUint64(base + LAYOUT.chLayout.mask, true);
-  }
-  get pts(): bigint {
-    return this.dv.getBigInt64(LAYOUT.frame.pts, true);
-  }
-  /** The address of data[] inside the frame: where extended_data points for <= 8 channels. */
-  get dataArray(): Ptr {
-    return this.ptr + BigInt(LAYOUT.frame.data);
-  }
-  get extendedData(): Ptr {
-    return this.dv.getBigUint64(LAYOUT.frame.extendedData, true);
-  }
-  /** data[i], i < 8: every plane when extended_data === dataArray (callers check). */
-  plane(i: number): Ptr {
-    return this.dv.getBigUint64(LAYOUT.frame.data + 8 * i, true);
-  }
-  linesize(i: number): number {
-    return this.dv.getInt32(LAYOUT.frame.linesize + 4 * i, true);
-  }
-}
-
-/**
- * The fields we read and write of one AVPacket, through a JS copy of the struct. We use the
- * packet non-refcounted: `buf` stays NULL, `data` points at memory we own.
- */
-export class PacketFields {
-  private readonly bytes = new Uint8Array(LAYOUT.packet.bytes);
-  private readonly dv = new DataView(this.bytes.buffer);
-  /** pts, dts, data, size: one contiguous run of the struct, written in one copy. */
-  private readonly head = this.bytes.subarray(LAYOUT.packet.pts, LAYOUT.packet.size + 4);
-
-  constructor(
-    private readonly lib: Libav,
-    readonly ptr: Ptr,
-  ) {}
-
-  load(): this {
-    this.lib.copyOut(this.bytes, this.ptr);
-    return this;
-  }
-
-  get buf(): Ptr {
-    return this.dv.getBigUint64(LAYOUT.packet.buf, true);
-  }
-  get data(): Ptr {
-    return this.dv.getBigUint64(LAYOUT.packet.data, true);
-  }
-  get size(): number {
-    return this.dv.getInt32(LAYOUT.packet.size, true);
-  }
-  get pts(): bigint {
-    return this.dv.getBigInt64(LAYOUT.packet.pts, true);
-  }
-  get dts(): bigint {
-    return this.dv.getBigInt64(LAYOUT.packet.dts, true);
-  }
-
-  /**
-   * Points the packet at bytes we own. libavcodec copies a packet without `buf` on
-   * avcodec_send_packet, so the memory may be reused as soon as that call returns.
-   */
-  set(data: Ptr, size: number, pts: bigint): void {
-    this.dv.setBigInt64(LAYOUT.packet.pts, pts, true);
-    this.dv.setBigInt64(LAYOUT.packet.dts, pts, true);
-    this.dv.setBigUint64(LAYOUT.packet.data, data, true);
-    this.dv.setInt32(LAYOUT.packet.size, size, true);
-    this.lib.copyIn(this.ptr + BigInt(LAYOUT.packet.pts), this.head);
-  }
 }

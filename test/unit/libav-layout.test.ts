@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { libavAvailable, probeLibav } from "../../src/decode/libav-check.js";
-import { LAYOUT, majorProblem } from "../../src/decode/libav.js";
+import { LAYOUT } from "../../src/decode/libav-structs.js";
+import { majorProblem } from "../../src/decode/libav.js";
 import { run } from "../helpers/proc.js";
 import { scratch } from "./libav-fixtures.js";
 
