@@ -56,7 +56,7 @@ export interface DecodedBlock {
   samples: number;
   /**
    * PTS (90 kHz) of the first sample: libavcodec's frame pts (the packet's), or, when it has
-   * none, the previous block's end (then fractional in general).
+   * none, the previous block's end (then fractional in general); NaN when neither is known.
    */
   pts90k: number;
   /** libav's native channel mask (AV_CH_*), null when the layout has no native order. */
@@ -185,7 +185,12 @@ export class AudioDecoder {
     const pkt = this.lib.packetAlloc();
     const frame = this.lib.frameAlloc();
     const inPtr = this.lib.malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE);
-    if (pkt === 0n || frame === 0n || inPtr === 0n) throw new Error("AudioDecoder: out of memory");
+    if (pkt === 0n || frame === 0n || inPtr === 0n) {
+      if (pkt !== 0n) this.lib.packetFree(pkt);
+      if (frame !== 0n) this.lib.frameFree(frame);
+      if (inPtr !== 0n) this.lib.free(inPtr);
+      throw new Error("AudioDecoder: out of memory");
+    }
     this.pkt = new PacketFields(this.lib, pkt);
     this.frame = new FrameFields(this.lib, frame);
     this.inPtr = inPtr;

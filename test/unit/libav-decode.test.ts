@@ -135,3 +135,17 @@ void test("open() switches codec; the decoder reports what it opened", async () 
   dec.close();
   assert.equal(dec.errors, 0);
 });
+
+void test("flush() at a discontinuity: the decoder goes on with the next frame and its PTS", async () => {
+  const { frames } = await esFrames(tmp.dir, { codec: "aac", rate: 48000, channels: 2, seconds: 0.5 });
+  const dec = new AudioDecoder(lib);
+  dec.open("aac");
+  for (const [i, f] of frames.slice(0, 5).entries()) dec.decode(f, i * 1920);
+  assert.deepEqual(dec.flush(), [], "audio decoders hold no frames back");
+  const after = dec.decode(frames[10]!, 777_000);
+  assert.deepEqual([after.length, after[0]?.pts90k, after[0]?.samples], [1, 777_000, 1024]);
+  const [next] = dec.decode(frames[11]!, NaN);
+  assert.equal(next?.pts90k, 777_000 + 1920);
+  dec.close();
+  assert.equal(dec.errors, 0);
+});
