@@ -30,6 +30,7 @@ import { Resampler } from "../src/decode/resampler.js";
 import { silentLogger } from "../src/log.js";
 import { run } from "../test/helpers/proc.js";
 import { scratch, splitFrames } from "../test/unit/libav-fixtures.js";
+import { systemClock } from "../src/clock/clock.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP = 5;
@@ -142,6 +143,7 @@ class Input {
       source: { kind: "stdin" },
       format: PROGRAM,
       log: silentLogger(),
+      clock: systemClock,
       onPcm,
     });
     this.proc.start();

@@ -5,6 +5,8 @@
  */
 import type { Logger } from "pino";
 import type { Clock } from "./clock/clock.js";
+import { libavAvailable, loadLibav } from "./decode/libav-check.js";
+import type { Libav } from "./decode/libav.js";
 import { loadLibSrt } from "./input/srt/libsrt.js";
 import { SrtReactor } from "./input/srt/srt-socket.js";
 
@@ -13,14 +15,36 @@ export interface Runtime {
   readonly ffmpeg: string;
   /** The process's SRT reactor, created (and libsrt loaded) by the first SRT input. */
   srtReactor(): SrtReactor;
+  /**
+   * Debian's libavcodec/libswresample for in-process decoding, loaded and self-checked once, or
+   * why not (the inputs then decode through ffmpeg processes).
+   */
+  libav(): { lib: Libav } | { reason: string };
 }
 
-export function createRuntime(clock: Clock, log: Logger, opts: { ffmpeg?: string } = {}): Runtime {
+export function createRuntime(
+  clock: Clock,
+  log: Logger,
+  opts: { ffmpeg?: string; inProcessDecoding?: boolean } = {},
+): Runtime {
   let reactor: SrtReactor | null = null;
+  let libav: { lib: Libav } | { reason: string } | null = null;
   return {
     clock,
     ffmpeg: opts.ffmpeg ?? "ffmpeg",
     srtReactor: () =>
       (reactor ??= new SrtReactor(loadLibSrt(), { clock, log: log.child({ component: "srt" }) })),
+    libav: () => (libav ??= loadDecoding(log, opts.inProcessDecoding ?? true)),
   };
+}
+
+function loadDecoding(log: Logger, enabled: boolean): { lib: Libav } | { reason: string } {
+  if (!enabled) return { reason: "in-process decoding disabled" };
+  const status = libavAvailable();
+  if (!status.available) {
+    log.warn({ reason: status.reason }, "in-process decoding unavailable; inputs decode through ffmpeg");
+    return { reason: status.reason };
+  }
+  log.info({ versions: status.versions }, "in-process decoding through libavcodec");
+  return { lib: loadLibav() };
 }

@@ -10,6 +10,7 @@ import { Encoder } from "../encode/encoder.js";
 import { Crossfade } from "../engine/crossfade.js";
 import { PcmHistory } from "../engine/pcm-history.js";
 import { Program } from "../engine/program.js";
+import { Playout } from "../engine/timeline/playout.js";
 import { ChannelSwitch } from "../engine/switch-driver.js";
 import { restartGrid } from "../encode/encoder-args.js";
 import type { ErrorReporter } from "../errors/reporter.js";
@@ -63,6 +64,8 @@ export class Channel implements ChannelView, ProgramHealth {
   private readonly control: SwitchControl;
   private readonly startedMs: number;
   private readonly switchCounts = new Map<string, number>();
+  /** One playout per timeline: a group's paths share theirs, other inputs have their own. */
+  private readonly playouts = new Map<string, Playout>();
   private metadata: { title: string; artist: string } | null = null;
   private closed: Promise<void> | null = null;
 
@@ -78,13 +81,14 @@ export class Channel implements ChannelView, ProgramHealth {
         format,
         bufferMs: cfg.switcher.bufferMs,
         starvationMs: cfg.switcher.starvationMs,
+        playout: (group) => this.playoutFor(group ?? `input:${i.id}`),
         runtime,
         log: deps.log.child({ input: i.id }),
         errors,
       }),
     );
     this.switch = new ChannelSwitch({
-      inputs: this.inputs.map((i) => ({ id: i.id, autofallback: i.autofallback })),
+      inputs: this.inputs.map((i) => ({ id: i.id, autofallback: i.autofallback, canFail: i.canFail })),
       sampleRate: format.sampleRate,
       channels: format.channels,
       availability: { ...cfg.switcher.silence, starvationMs: cfg.switcher.starvationMs },
@@ -117,8 +121,9 @@ export class Channel implements ChannelView, ProgramHealth {
       grid: GRID,
       clock,
       errors,
-      beforeTick: (nowMs) => {
-        for (const i of this.inputs) i.poll?.(nowMs);
+      beforeTick: (monoMs) => {
+        const now = { monoMs, pos: this.program.clock.positionAt(monoMs) };
+        for (const i of this.inputs) i.poll?.(now);
         this.encoder.drain();
       },
       afterTick: () => this.encoder.flush(),
@@ -151,6 +156,23 @@ export class Channel implements ChannelView, ProgramHealth {
     });
     this.outputs = this.built.outputs;
     this.wireEvents();
+  }
+
+  private playoutFor(key: string): Playout {
+    let p = this.playouts.get(key);
+    if (!p) {
+      const { bufferMs, maxBufferMs } = this.deps.config.switcher;
+      p = new Playout({
+        id: key,
+        sampleRate: this.deps.config.audio.sampleRate,
+        minDelayMs: bufferMs,
+        maxDelayMs: maxBufferMs,
+        onAir: () => p!.members.some((m) => m.id === this.switch.active),
+        log: this.deps.log,
+      });
+      this.playouts.set(key, p);
+    }
+    return p;
   }
 
   private savedPreference(): string | null {
@@ -234,8 +256,6 @@ export class Channel implements ChannelView, ProgramHealth {
   }
 
   status(): ChannelStatus {
-    const cfg = this.deps.config;
-    const delays = { targetMs: cfg.switcher.bufferMs, maxMs: cfg.switcher.bufferMs };
     return {
       channel: this.channel,
       version: VERSION,
@@ -251,7 +271,7 @@ export class Channel implements ChannelView, ProgramHealth {
         clockOffsetMs: Math.round(this.program.clock.offsetMs() * 10) / 10,
       },
       metadata: this.metadata,
-      inputs: this.inputs.map((i, k) => inputStatus(i, k, this.switch.meters.get(i.id)!, delays)),
+      inputs: this.inputs.map((i, k) => inputStatus(i, k, this.switch.meters.get(i.id)!)),
       profiles: this.encoder.streams.map((e) => ({
         profile: e.profile,
         codec: e.codec,

@@ -8,13 +8,9 @@ export function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-export function inputStatus(
-  input: ChannelInput,
-  priority: number,
-  m: MeteredInput,
-  delays: { targetMs: number; maxMs: number },
-): InputStatus {
+export function inputStatus(input: ChannelInput, priority: number, m: MeteredInput): InputStatus {
   const link = input.link();
+  const timing = input.source.timing();
   return {
     id: input.id,
     autofallback: input.autofallback,
@@ -26,8 +22,14 @@ export function inputStatus(
     lufsMomentary: lufs(m.loudness.momentary),
     lufsShortTerm: lufs(m.loudness.shortTerm),
     bufferMs: Math.round(input.source.bufferMs()),
-    targetDelayMs: Math.round(delays.targetMs),
-    maxDelayMs: Math.round(delays.maxMs),
+    targetDelayMs: Math.round(timing?.targetDelayMs ?? 0),
+    maxDelayMs: Math.round(timing?.maxDelayMs ?? 0),
+    timing: timing && {
+      offsetSec: timing.offsetSec === null ? null : Math.round(timing.offsetSec * 1e4) / 1e4,
+      arrivalGapMs: timing.arrivalGapMs,
+      concealedMs: Math.round(timing.concealedMs),
+      overruns: timing.overruns,
+    },
     driftPpm: input.source.driftPpm(),
     unavailableSec: Math.round(m.health.unavailableMs) / 1000,
     receivedBytes: link.receivedBytes,

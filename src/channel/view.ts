@@ -27,6 +27,13 @@ export type InputStatus = {
   /** The delay the input holds (its jitter target) and the most it may grow to. */
   targetDelayMs: number;
   maxDelayMs: number;
+  /** Live inputs: the sender-to-program offset, arrival gaps, concealed audio; null otherwise. */
+  timing: {
+    offsetSec: number | null;
+    arrivalGapMs: { p50: number; p90: number; p99: number; max: number };
+    concealedMs: number;
+    overruns: number;
+  } | null;
   driftPpm: number;
   unavailableSec: number;
   receivedBytes: number;

@@ -23,8 +23,14 @@ const srtListener = z.strictObject({ mode: z.literal("listener"), bind: hostPort
 const srtCaller = z.strictObject({ mode: z.literal("caller"), connect: hostPort, ...srtCommon });
 
 const inputBase = { id, autofallback: z.boolean().default(true) };
+/**
+ * Paths of one programme: SRT inputs that carry the same MPEG-TS from one encoder share one
+ * timeline (aligned by PTS), so switching between them repeats or skips nothing.
+ */
+const group = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must match [A-Za-z0-9][A-Za-z0-9_.-]*");
 const srtInput = z.strictObject({
   ...inputBase,
+  group: group.nullable().default(null),
   srt: z.discriminatedUnion("mode", [srtListener, srtCaller]),
 });
 const fileInput = z.strictObject({ ...inputBase, file: z.strictObject({ path: z.string().min(1) }) });
@@ -86,6 +92,7 @@ export const channelSchema = z.strictObject({
         })
         .prefault({}),
       bufferMs: z.number().min(40).max(10000).default(300),
+      maxBufferMs: z.number().min(40).max(20000).default(2000),
       starvationMs: z.number().min(20).max(10000).default(300),
       returnDelaySec: z.number().min(0).default(5),
       crossfadeMs: z.number().min(0).max(5000).default(50),

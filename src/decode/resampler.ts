@@ -10,7 +10,7 @@
  * A block already in the program format passes through untouched (no converter, no delay).
  * All calls synchronous on the main thread (see libav.ts).
  */
-import type { AudioFormat } from "../stages.js";
+import type { AudioFormat } from "../types/index.js";
 import type { ChannelLayout, Libav, Ptr } from "./libav.js";
 import { AV_CHANNEL_ORDER_NATIVE } from "./libav.js";
 

@@ -22,10 +22,13 @@ export interface MeteredInput {
   level: Level;
   loudness: LoudnessMeter;
   health: InputHealth;
+  /** The input's availability rules (a source that cannot fail has nothing to prove). */
+  availability: AvailabilityConfig;
 }
 
 export interface SwitchDriverOptions {
-  inputs: { id: string; autofallback: boolean }[];
+  /** `canFail: false` (a tone, a looped file): available at once, no minNoiseSec to prove. */
+  inputs: { id: string; autofallback: boolean; canFail?: boolean }[];
   sampleRate: number;
   channels: number;
   availability: AvailabilityConfig;
@@ -62,6 +65,7 @@ export class ChannelSwitch implements SwitchDriver {
         level: { rmsDb: -120, peakDb: -120 },
         loudness: new LoudnessMeter(opts.sampleRate, opts.channels),
         health: initialHealth(),
+        availability: i.canFail === false ? { ...opts.availability, minNoiseSec: 0 } : opts.availability,
       });
     }
   }
@@ -92,11 +96,7 @@ export class ChannelSwitch implements SwitchDriver {
       m.level = measureLevel(pcm);
       if (o.delivered > 0) m.loudness.push(pcm);
       const prev = m.health;
-      m.health = nextHealth(
-        prev,
-        { nowMs, hasAudio: o.hasAudio, levelDb: m.level.rmsDb },
-        this.opts.availability,
-      );
+      m.health = nextHealth(prev, { nowMs, hasAudio: o.hasAudio, levelDb: m.level.rmsDb }, m.availability);
       if (prev.available !== m.health.available || prev.blank !== m.health.blank)
         this.opts.onHealthChange?.(o.id, m.health);
     }

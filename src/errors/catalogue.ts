@@ -106,6 +106,12 @@ export const ERRORS = {
     'antenne_input_rejected_total{reason="undecodable"}',
     "Bytes arrive but no audio comes out: wrong format on the port, or garbage.",
   ),
+  ANTENNE_INPUT_STREAM_DAMAGED: e(
+    "warn",
+    "input stream damaged; the damaged part is concealed",
+    null,
+    "MPEG-TS or WAV errors (sync lost, bad CRC, an undecodable frame): each lost frame becomes silence of its length.",
+  ),
   ANTENNE_INPUT_OVERRUN: e(
     "warn",
     "input delivers audio faster than real time; oldest audio dropped",

@@ -106,6 +106,11 @@ export class FileInput implements ChannelInput, FrameSource {
     return 0;
   }
 
+  /** On the program clock: nothing to time. */
+  timing(): null {
+    return null;
+  }
+
   private linkState(): InputState {
     if (this.lastWhole || this.ahead.length > 0) return "connected";
     return this.decoder.restarts > 0 ? "failed" : "connecting";

@@ -13,7 +13,7 @@ type ConfigOf<K extends Kind> = Extract<InputConfig, Record<K, unknown>>;
 type Factory<K extends Kind> = (cfg: ConfigOf<K>, deps: InputDeps) => ChannelInput;
 
 const FACTORIES: { [K in Kind]: Factory<K> } = {
-  srt: (cfg, deps) => new SrtChannelInput(cfg.id, cfg.autofallback, cfg.srt, deps),
+  srt: (cfg, deps) => new SrtChannelInput(cfg.id, cfg.autofallback, cfg.srt, deps, cfg.group),
   file: (cfg, deps) => new FileInput(cfg.id, cfg.autofallback, cfg.file.path, deps),
   tone: (cfg, deps) => new ToneInput(cfg.id, cfg.autofallback, cfg.tone, deps),
 };

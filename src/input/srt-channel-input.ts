@@ -1,10 +1,22 @@
+/**
+ * An SRT input: libsrt socket → a stream decoder chosen per connection (MPEG-TS and WAV decoded
+ * in-process with their timing, anything else through ffmpeg) → the input's timed source, whose
+ * playout (shared with the other paths of its group) puts each sample on the program timeline.
+ * Everything runs on the program tick: `poll` reads what SRT received, decodes it and places it.
+ */
 import type { Logger } from "pino";
 import type { SrtOptions } from "../config/schema.js";
-import { Decoder } from "../decode/decoder.js";
-import { InputBuffer } from "../engine/input-buffer.js";
-import type { ChannelInput, InputDeps, InputEvents, InputLinkStatus } from "../types/index.js";
+import { TimedSource } from "../engine/timeline/timed-source.js";
+import type { ChannelInput, InputDeps, InputEvents, InputLinkStatus, TickTime } from "../types/index.js";
 import { TypedEmitter } from "../util/events.js";
+import { SniffingDecoder } from "./stream/sniffing-decoder.js";
+import type { TimedPcmSink } from "./stream/stream-decoder.js";
 import { SrtInput } from "./srt/srt-input.js";
+
+/** Bytes flowing for this long without a single decoded sample: the sender's data is not audio. */
+const UNDECODABLE_MS = 3000;
+/** How often the input checks for undecodable data and overruns (on the tick). */
+const CHECK_EVERY_MS = 500;
 
 const EMPTY_SRT_STATS = {
   rttMs: 0,
@@ -16,120 +28,122 @@ const EMPTY_SRT_STATS = {
   receiveRateKbps: 0,
 };
 
-/** Bytes flowing for this long without a single decoded sample: the sender's data is not audio. */
-const UNDECODABLE_MS = 3000;
-
-/**
- * An SRT input: libsrt socket → ffmpeg decoder (fresh one per connection) → input
- * buffer on the program clock.
- */
 export class SrtChannelInput implements ChannelInput {
   readonly kind = "srt";
-  readonly source: InputBuffer;
+  readonly canFail = true;
+  readonly source: TimedSource;
   private readonly srt: SrtInput;
-  private readonly decoder: Decoder;
-  private readonly undecodable = { count: 0, flagged: false, lastPcmMs: 0 };
-  /** Overflow cuts already reported, and when the last line was logged. */
-  private readonly overrun = { seen: 0, loggedMs: -Infinity };
-  private lastCheckMs = -Infinity;
-  private readonly rate: number;
   private readonly events: TypedEmitter<InputEvents>;
   private readonly log: Logger;
-  private readonly now: () => number;
+  private readonly sink: TimedPcmSink;
+  private decoder: SniffingDecoder | null = null;
+  private retiring: Promise<void>[] = [];
+  /** The tick being processed: arrivals are stamped with it. */
+  private now: TickTime = { monoMs: 0, pos: 0 };
+  private lastCheckMs = -Infinity;
+  private lastAudioMs = 0;
+  private readonly undecodable = { count: 0, flagged: false };
+  private overrunsSeen = 0;
 
   constructor(
     readonly id: string,
     readonly autofallback: boolean,
     opts: SrtOptions,
     private readonly deps: InputDeps,
+    group: string | null,
   ) {
-    const { format, bufferMs, starvationMs, runtime } = deps;
+    const { format, runtime } = deps;
     this.log = deps.log;
     this.events = new TypedEmitter<InputEvents>(deps.log);
-    this.now = () => runtime.clock.monoMs();
-    this.source = new InputBuffer({ id, ...format, targetMs: bufferMs, starvationMs });
-    this.rate = format.sampleRate;
-    this.decoder = new Decoder({
-      name: `decoder:${id}`,
-      source: { kind: "stdin" },
-      format,
-      log: deps.log,
-      clock: runtime.clock,
-      ffmpeg: runtime.ffmpeg,
-      onPcm: (pcm) => {
-        this.undecodable.lastPcmMs = this.now();
+    this.source = new TimedSource({ id, ...format, playout: deps.playout(group) });
+    this.sink = {
+      audio: (t, pcm) => {
+        this.lastAudioMs = this.now.monoMs;
         this.undecodable.flagged = false;
-        this.source.write(pcm, this.now());
+        this.source.write(t, pcm, this.now.pos, this.now.monoMs);
       },
-    });
+      discontinuity: (reason) => {
+        this.log.info({ input: id, reason }, "input timeline restarts");
+        this.source.restart(true);
+      },
+      problem: (message, fields) =>
+        deps.errors.report("ANTENNE_INPUT_STREAM_DAMAGED", { input: id, detail: message, ...fields }),
+    };
     this.srt = new SrtInput({
       id,
       srt: opts,
-      starvationMs,
+      starvationMs: deps.starvationMs,
+      // A publisher silent for starvationMs past its usual arrival pattern is gone.
+      expectedGapMs: () => this.source.gaps.quantiles(this.now.monoMs).max,
       log: deps.log,
       reactor: runtime.srtReactor(),
       clock: runtime.clock,
       errors: deps.errors,
       polled: true,
-      onData: (chunk) => this.decoder.write(chunk),
+      onData: (chunk) => this.decoder?.push(chunk),
     });
     this.srt.on("state", ({ state }) => this.events.emit("state", { state }));
-    this.srt.on("connected", ({ peer }) => {
-      // A new sender: fresh decoder and an empty buffer, so nothing of the old stream leaks in.
-      this.source.reset();
-      this.undecodable.lastPcmMs = this.now();
-      this.undecodable.flagged = false;
-      this.decoder.renew(`new connection from ${peer}`);
+    this.srt.on("connected", ({ peer }) => this.connected(peer));
+    this.srt.on("disconnected", () => this.source.disconnected());
+  }
+
+  /** A new sender: a fresh decoder and timeline, so nothing of the old stream leaks in. */
+  private connected(peer: string): void {
+    if (this.decoder) this.retiring.push(this.decoder.close());
+    this.source.restart(true);
+    this.lastAudioMs = this.now.monoMs;
+    this.undecodable.flagged = false;
+    this.decoder = new SniffingDecoder({
+      name: `decoder:${this.id}`,
+      sink: this.sink,
+      format: this.deps.format,
+      runtime: this.deps.runtime,
+      log: this.log,
     });
+    this.log.info({ input: this.id, peer }, "new sender: decoding");
   }
 
   start(): void {
-    this.decoder.start();
     this.srt.start();
   }
 
   /**
-   * Once per program tick: what ffmpeg decoded since the last tick into the buffer, then
-   * what SRT received into ffmpeg (decoded by the next tick: one tick, 60 ms, of latency).
+   * Once per program tick: what a decoder process decoded since the last tick, then what SRT
+   * received (decoded in-process at once). Arrivals are stamped with this tick's time.
    */
-  poll(nowMs: number): void {
-    this.decoder.poll();
+  poll(now: TickTime): void {
+    this.now = now;
+    this.decoder?.poll();
     this.srt.poll();
-    if (nowMs - this.lastCheckMs >= 500) {
-      this.lastCheckMs = nowMs;
+    if (now.monoMs - this.lastCheckMs >= CHECK_EVERY_MS) {
+      this.lastCheckMs = now.monoMs;
       this.checkDecodable();
+      this.checkOverrun();
     }
   }
 
   private checkDecodable(): void {
-    this.checkOverrun();
     const u = this.undecodable;
-    if (this.srt.status().state !== "connected" || u.flagged) return;
-    if (this.decoder.pendingBytes > 0 && this.now() - u.lastPcmMs > UNDECODABLE_MS) {
+    const d = this.decoder;
+    if (!d || this.srt.status().state !== "connected" || u.flagged) return;
+    if (d.bytesSinceAudio > 0 && this.now.monoMs - this.lastAudioMs > UNDECODABLE_MS) {
       u.flagged = true;
       u.count++;
       this.deps.errors.report("ANTENNE_INPUT_UNDECODABLE", {
         input: this.id,
-        bytes: this.decoder.pendingBytes,
-        decoderError: this.decoder.lastError,
+        bytes: d.bytesSinceAudio,
+        stream: d.description,
+        decoderError: d.lastError,
       });
     }
   }
 
-  /** A sender far faster than real time: the buffer cuts back to target; say so (≤ 1 line / 10 s). */
+  /** A sender far faster than real time: its oldest unplayed audio was dropped; say so. */
   private checkOverrun(): void {
-    const n = this.source.overflows;
-    if (n === this.overrun.seen) return;
-    const cuts = n - this.overrun.seen;
-    this.overrun.seen = n;
-    const now = this.now();
-    if (now - this.overrun.loggedMs < 10_000) return;
-    this.overrun.loggedMs = now;
-    this.deps.errors.report("ANTENNE_INPUT_OVERRUN", {
-      input: this.id,
-      cuts,
-      droppedMs: Math.round((this.source.droppedFrames / this.rate) * 1000),
-    });
+    const n = this.source.overruns;
+    if (n === this.overrunsSeen) return;
+    this.deps.errors.report("ANTENNE_INPUT_OVERRUN", { input: this.id, overruns: n - this.overrunsSeen });
+    this.overrunsSeen = n;
   }
 
   link(): InputLinkStatus {
@@ -137,15 +151,18 @@ export class SrtChannelInput implements ChannelInput {
     const rejected = { ...s.rejected };
     if (this.undecodable.count > 0)
       rejected.undecodable = (rejected.undecodable ?? 0) + this.undecodable.count;
-    if (this.source.overflows > 0) rejected.overrun = this.source.overflows;
+    rejected.overrun = this.source.overruns;
     return {
       state: s.state,
       receivedBytes: s.receivedBytes,
       connections: s.connections,
       rejected,
-      decoderRestarts: this.decoder.restarts,
-      lastError: this.decoder.lastError,
-      details: { kind: "srt", srt: { ...(s.srt ?? EMPTY_SRT_STATS), peer: s.peer } },
+      decoderRestarts: 0,
+      lastError: this.decoder?.lastError ?? null,
+      details: {
+        kind: "srt",
+        srt: { ...(s.srt ?? EMPTY_SRT_STATS), peer: s.peer, stream: this.decoder?.description ?? null },
+      },
     };
   }
 
@@ -154,6 +171,6 @@ export class SrtChannelInput implements ChannelInput {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.srt.close(), this.decoder.close()]);
+    await Promise.all([this.srt.close(), this.decoder?.close(), ...this.retiring]);
   }
 }

@@ -1,4 +1,4 @@
-import type { FrameSource } from "../types/index.js";
+import type { FrameSource, InputTiming } from "../types/index.js";
 
 /** A sine generated on the program clock: never fails, costs no process. */
 export class ToneSource implements FrameSource {
@@ -44,8 +44,9 @@ export class ToneSource implements FrameSource {
     return frames;
   }
 
-  arriving(): boolean {
-    return true;
+  /** On the program clock: nothing to time. */
+  timing(): InputTiming | null {
+    return null;
   }
 
   bufferMs(): number {

@@ -1,5 +1,6 @@
 /** The input stage as the channel sees it: any kind, built by a factory keyed by kind. */
 import type { Logger } from "pino";
+import type { Playout } from "../engine/timeline/playout.js";
 import type { ErrorReporter } from "../errors/reporter.js";
 import type { Runtime } from "../runtime.js";
 import type { AudioFormat } from "./audio.js";
@@ -20,6 +21,22 @@ export interface FrameSource {
   bufferMs(): number;
   /** The sender's clock against the program clock, ppm (positive: the sender is fast). */
   driftPpm(): number;
+  /** How the input is timed (live inputs); null for sources on the program clock. */
+  timing(): InputTiming | null;
+}
+
+/** The timing model's view of a live input (docs/design.md "Inputs timed by their timestamps"). */
+export interface InputTiming {
+  /** The delay held past the least transport delay (the jitter target) and its cap. */
+  targetDelayMs: number;
+  maxDelayMs: number;
+  /** Program position minus input position of what plays now, seconds (null before priming). */
+  offsetSec: number | null;
+  /** Gaps between arrivals over the last minute, ms. */
+  arrivalGapMs: { p50: number; p90: number; p99: number; max: number };
+  /** Input audio concealed as silence (lost or late), and arrivals dropped by an overrun. */
+  concealedMs: number;
+  overruns: number;
 }
 
 /** When a program tick happens: monotonic ms and the program position due then (fractional). */
@@ -46,7 +63,7 @@ export interface SrtStats {
  * a kind never fills another kind's fields.
  */
 export type InputDetails =
-  | { kind: "srt"; srt: SrtStats & { peer: string | null } }
+  | { kind: "srt"; srt: SrtStats & { peer: string | null; stream: string | null } }
   | { kind: "file"; file: { path: string } }
   | { kind: "tone"; tone: { frequencyHz: number } };
 
@@ -92,6 +109,8 @@ export interface InputDeps {
   /** Least delay every input holds, and the starvation rule's window (switcher section). */
   bufferMs: number;
   starvationMs: number;
+  /** The playout of the input's timeline: its group's (paths of one programme) or its own. */
+  playout: (group: string | null) => Playout;
   runtime: Runtime;
   log: Logger;
   errors: ErrorReporter;

@@ -48,7 +48,9 @@ function input(id: string, available: boolean): InputStatus {
       packetsRetransmitted: 0,
       receiveBufferMs: 0,
       receiveRateKbps: 0,
+      stream: available ? "MPEG-TS AAC 48000 Hz 2 ch" : null,
     },
+    timing: null,
     lastError: null,
   };
 }

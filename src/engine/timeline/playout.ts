@@ -103,6 +103,11 @@ export class Playout {
     return this.tNext;
   }
 
+  /** The program position of that next frame. */
+  get nextProgramPosition(): number | null {
+    return this.pNext;
+  }
+
   /** The read plan of the frame at program position P (the same for every member). */
   frame(p: number, frames: number): FramePlan | null {
     if (p === this.planP) return this.plan;

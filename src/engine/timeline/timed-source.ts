@@ -5,7 +5,7 @@
  * of its group). An input is starved exactly when the audio due now has not arrived: its timeline
  * ran dry at the read position — never because bytes paused.
  */
-import type { FrameSource } from "../../types/index.js";
+import type { FrameSource, InputTiming } from "../../types/index.js";
 import { ArrivalEnvelope } from "./arrival-envelope.js";
 import { ArrivalGaps } from "./arrival-gaps.js";
 import type { Playout, PlayoutMember } from "./playout.js";
@@ -30,8 +30,9 @@ export class TimedSource implements FrameSource, PlayoutMember {
   private readonly buffer: TimedBuffer;
   private readonly rate: number;
   private connected = false;
-  /** Whether the last read delivered a whole frame (for status: the timeline is not dry). */
-  private lastWhole = false;
+  private lastArrivalMs = 0;
+  /** Arrivals that pushed out audio not played yet (a sender far faster than real time). */
+  overruns = 0;
 
   constructor(private readonly o: TimedSourceOptions) {
     this.rate = o.sampleRate;
@@ -73,18 +74,29 @@ export class TimedSource implements FrameSource, PlayoutMember {
     const frames = pcm.length / this.o.channels;
     this.envelope.observe(pArr, t, t + frames);
     this.gaps.arrived(monoMs);
+    this.lastArrivalMs = monoMs;
     this.buffer.write(t, pcm);
+    const pos = this.o.playout.position;
+    if (pos !== null && this.buffer.start > pos) this.overruns++;
   }
 
   read(out: Float32Array, frames: number, p: number): number {
     const plan = this.o.playout.frame(p, frames);
-    const n = plan ? this.buffer.read(out, frames, plan.t0, plan.step) : 0;
-    this.lastWhole = n === frames;
-    return n;
+    return plan ? this.buffer.read(out, frames, plan.t0, plan.step) : 0;
   }
 
-  arriving(): boolean {
-    return this.lastWhole;
+  timing(): InputTiming {
+    const p = this.o.playout;
+    const pos = p.position;
+    const pNext = p.nextProgramPosition;
+    return {
+      targetDelayMs: p.delayMs,
+      maxDelayMs: p.maxDelayMs,
+      offsetSec: pos === null || pNext === null ? null : (pNext - pos) / this.rate,
+      arrivalGapMs: this.gaps.quantiles(this.lastArrivalMs),
+      concealedMs: (this.buffer.concealedFrames / this.rate) * 1000,
+      overruns: this.overruns,
+    };
   }
 
   /** Audio held ahead of the read position, ms. */

@@ -54,8 +54,10 @@ export interface SrtInputStatus {
 export interface SrtInputOptions {
   id: string;
   srt: SrtOptions;
-  /** A publisher silent this long gives its place to a new caller at once. */
+  /** A publisher silent this long (past its usual arrival pattern) gives its place to a new caller. */
   starvationMs: number;
+  /** The publisher's usual longest gap between arrivals (a bursty sender's burst period), ms. */
+  expectedGapMs?: () => number;
   log: Logger;
   onData: (chunk: Buffer) => void;
   /**
@@ -206,7 +208,7 @@ export class SrtInput {
     if (refused) return this.reject(c, refused);
     if (!this.publisher) return this.adopt(c);
     const idle = this.clock.monoMs() - this.lastDataAt;
-    if (idle >= this.opts.starvationMs) return this.replaceWith(c);
+    if (idle >= this.goneAfterMs()) return this.replaceWith(c);
     // The publisher sent something recently. A sender that just died still delivers what
     // SRT buffered (up to latencyMs), then starves: hold the newcomer that long before
     // deciding between "the publisher is gone" and "busy".
@@ -223,13 +225,18 @@ export class SrtInput {
     this.pendingTimer?.cancel();
     const now = this.clock.monoMs();
     const deadline = this.pendingSince + this.holdMs();
-    const due = Math.min(this.lastDataAt + this.opts.starvationMs, deadline);
+    const due = Math.min(this.lastDataAt + this.goneAfterMs(), deadline);
     this.pendingTimer = this.clock.timeout(() => this.decidePending(), Math.max(0, due - now) + 1);
+  }
+
+  /** Silence after which the publisher counts as gone: starvationMs past its usual longest gap. */
+  private goneAfterMs(): number {
+    return this.opts.starvationMs + (this.opts.expectedGapMs?.() ?? 0);
   }
 
   /** How long a newcomer may wait for the publisher to prove it is gone. */
   private holdMs(): number {
-    return this.opts.srt.latencyMs + this.opts.starvationMs + 100;
+    return this.opts.srt.latencyMs + this.goneAfterMs() + 100;
   }
 
   private decidePending(): void {
@@ -238,7 +245,7 @@ export class SrtInput {
     const c = this.pending;
     if (!c || c.isClosed) return void (this.pending = null);
     const now = this.clock.monoMs();
-    if (this.publisher && now - this.lastDataAt < this.opts.starvationMs) {
+    if (this.publisher && now - this.lastDataAt < this.goneAfterMs()) {
       if (now - this.pendingSince < this.holdMs()) return this.armPending();
       this.pending = null;
       return this.reject(c, "busy");
