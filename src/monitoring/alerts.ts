@@ -44,8 +44,8 @@ export const sel =
   (metric: string, extra = "") =>
     `${metric}{job="${job}"${extra ? `, ${extra}` : ""}}`;
 
-/** Segment rate, 30 min average, per variant (recorded every evaluation). */
-export const SEGMENT_RATE = "antenne:hls_segments:rate30m";
+/** Segment rate, 5 min average, per variant (recorded every evaluation). */
+export const SEGMENT_RATE = "antenne:hls_segments:rate5m";
 /** A variant's segment duration, learned from a day of segment rates (recorded every 5 min). */
 export const SEGMENT_INTERVAL = "antenne:hls_segment_interval_seconds";
 
@@ -149,7 +149,7 @@ function outputRules(job: string, t: AlertThresholds): RuleGroup[] {
   return [
     {
       name: "antenne-hls-rates",
-      rules: [{ record: SEGMENT_RATE, expr: `rate(${m("antenne_hls_segments_total")}[30m])` }],
+      rules: [{ record: SEGMENT_RATE, expr: `rate(${m("antenne_hls_segments_total")}[5m])` }],
     },
     {
       // A day's median of the segment rate: the variant's segment duration, unmoved by a stall
