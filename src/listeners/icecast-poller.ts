@@ -10,6 +10,7 @@
  */
 import { request } from "node:http";
 import type { Logger } from "pino";
+import type { Clock, TimerHandle } from "../clock/clock.js";
 import { parseIcecastStats } from "../output/icecast/stats.js";
 
 export interface IcecastServerConfig {
@@ -66,7 +67,7 @@ export function countPeople(listclientsXml: string): number {
 
 export class IcecastPoller {
   private readonly state = new Map<string, ServerState>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: TimerHandle | null = null;
   private inFlight: Promise<void> | null = null;
   private closed = false;
 
@@ -74,7 +75,7 @@ export class IcecastPoller {
     private readonly servers: IcecastServerConfig[],
     private readonly pollMs: number,
     private readonly log: Logger,
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {
     for (const s of servers) {
       this.state.set(s.name, {
@@ -90,7 +91,7 @@ export class IcecastPoller {
   start(): void {
     if (this.timer || this.closed || this.servers.length === 0) return;
     void this.pollAll();
-    this.timer = setInterval(() => void this.pollAll(), this.pollMs);
+    this.timer = this.clock.interval(() => void this.pollAll(), this.pollMs);
   }
 
   /** One poll of every server (concurrently); resolves when all answered or failed. */
@@ -104,7 +105,7 @@ export class IcecastPoller {
   /** Icecast listeners of `channel` over every server counted as present. */
   listeners(channel: string): number {
     let n = 0;
-    const now = this.now();
+    const now = this.clock.monoMs();
     for (const st of this.state.values()) if (this.fresh(st, now)) n += st.counts.get(channel) ?? 0;
     return n;
   }
@@ -118,7 +119,7 @@ export class IcecastPoller {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     await this.inFlight;
   }
@@ -131,7 +132,7 @@ export class IcecastPoller {
     const st = this.state.get(s.name)!;
     try {
       st.counts = await this.readServer(s);
-      st.okAtMs = this.now();
+      st.okAtMs = this.clock.monoMs();
       st.up = true;
       st.polls.ok++;
       st.lastError = null;

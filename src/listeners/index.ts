@@ -13,6 +13,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { SystemClock, type Clock } from "../clock/clock.js";
 import { createHttpServer } from "./http-server.js";
 import { IcecastPoller } from "./icecast-poller.js";
 import { Ingest } from "./ingest.js";
@@ -57,8 +58,8 @@ export interface ListenersService {
 }
 
 export interface ListenersDeps {
-  /** Wall clock, ms since the epoch (log timestamps are wall time). */
-  now?: () => number;
+  /** Log timestamps are compared with its wall time; Icecast polls run on its timers. */
+  clock?: Clock;
 }
 
 function bindSyslog(cfg: { host: string; port: number }, onDatagram: (b: Buffer) => void): Promise<Socket> {
@@ -79,13 +80,19 @@ export async function startListeners(
   log: Logger,
   deps: ListenersDeps = {},
 ): Promise<ListenersService> {
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? new SystemClock();
+  const now = () => clock.wallMs();
   const table = new ListenerTable({
     windowsMs: new Map(cfg.channels.map((c) => [c.channel, windowMs(c.segmentSec)])),
     maxClients: cfg.maxClients ?? DEFAULT_MAX_CLIENTS,
   });
   const ingest = new Ingest(table, now, log.child({ component: "ingest" }));
-  const icecast = new IcecastPoller(cfg.icecast, cfg.icecastPollMs, log.child({ component: "icecast" }), now);
+  const icecast = new IcecastPoller(
+    cfg.icecast,
+    cfg.icecastPollMs,
+    log.child({ component: "icecast" }),
+    clock,
+  );
   const sources: MetricsSources = {
     channels: cfg.channels.map((c) => c.channel),
     table,

@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { DEFAULT_MAX_CLIENTS, startListeners } from "../../src/listeners/index.js";
+import { FakeClock } from "../../src/clock/fake-clock.js";
 import { silentLogger } from "../../src/log.js";
 import { config, get, logLine, post, sample } from "../helpers/listeners.js";
 
@@ -57,18 +58,16 @@ const burstLine = (now: number) => (i: number) =>
   );
 
 async function burst(maxClients: number | undefined): Promise<void> {
-  const clock = { now: T0 };
+  const clock = new FakeClock({ wallMs: T0 });
   const s = await startListeners(
     config({ syslog: null, ...(maxClients ? { maxClients } : {}) }),
     silentLogger(),
-    {
-      now: () => clock.now,
-    },
+    { clock },
   );
   try {
     const bound = maxClients ?? DEFAULT_MAX_CLIENTS;
     const before = heapAfterGc();
-    const r = JSON.parse(await postGenerated(`${s.httpUrl}/ingest`, BURST, burstLine(clock.now))) as {
+    const r = JSON.parse(await postGenerated(`${s.httpUrl}/ingest`, BURST, burstLine(clock.wallMs()))) as {
       lines: number;
       counted: number;
     };
@@ -85,9 +84,9 @@ async function burst(maxClients: number | undefined): Promise<void> {
       `heap grew ${grown} B for ${tracked} clients: over ${BYTES_PER_CLIENT} B each`,
     );
     // Past the window the burst is gone; 25 players fetching then are counted exactly.
-    clock.now = T0 + 8001;
+    clock.advance(T0 + 8001 - clock.wallMs());
     const players = Array.from({ length: 25 }, (_, i) =>
-      logLine(clock.now, `127.0.0.${i + 2}`, `Player/${i}`, `/hls/fip/fip_aac_lofi_4_${i}_0.ts`),
+      logLine(clock.wallMs(), `127.0.0.${i + 2}`, `Player/${i}`, `/hls/fip/fip_aac_lofi_4_${i}_0.ts`),
     );
     await post(`${s.httpUrl}/ingest`, players.join("\n"));
     const after = (await get(`${s.httpUrl}/metrics`)).body;

@@ -3,17 +3,16 @@ import { createSocket } from "node:dgram";
 import { test } from "node:test";
 import { countPeople } from "../../src/listeners/icecast-poller.js";
 import { startListeners, type ListenersService } from "../../src/listeners/index.js";
+import { FakeClock } from "../../src/clock/fake-clock.js";
 import { silentLogger } from "../../src/log.js";
 import { config, get, logLine, post, sample } from "../helpers/listeners.js";
 import { run, until } from "../helpers/proc.js";
 
 const T0 = 1_764_499_600_000;
 
-async function withService(
-  fn: (s: ListenersService, clock: { now: number }) => Promise<void>,
-): Promise<void> {
-  const clock = { now: T0 };
-  const s = await startListeners(config(), silentLogger(), { now: () => clock.now });
+async function withService(fn: (s: ListenersService, clock: FakeClock) => Promise<void>): Promise<void> {
+  const clock = new FakeClock({ wallMs: T0 });
+  const s = await startListeners(config(), silentLogger(), { clock });
   try {
     await fn(s, clock);
   } finally {
@@ -77,14 +76,14 @@ void test("syslog datagrams and POSTed lines count unique listeners per channel,
     assert.deepEqual(api, { channel: "fip", hls: 3, icecast: 0, total: 3 });
     assert.equal((await get(`${s.httpUrl}/api/v1/listeners/rock`)).status, 404);
     // jazz (2 s segments) empties after 4 s, fip (4 s) after 8 s.
-    clock.now = T0 + 4001;
+    clock.advance(T0 + 4001 - clock.wallMs());
     assert.deepEqual(JSON.parse((await get(`${s.httpUrl}/api/v1/listeners`)).body), {
       channels: [
         { channel: "fip", hls: 3, icecast: 0, total: 3 },
         { channel: "jazz", hls: 0, icecast: 0, total: 0 },
       ],
     });
-    clock.now = T0 + 8001;
+    clock.advance(T0 + 8001 - clock.wallMs());
     const after = (await get(`${s.httpUrl}/metrics`)).body;
     assert.equal(sample(after, 'antenne_listeners{channel="fip",delivery="hls"}'), 0);
     assert.equal(sample(after, "antenne_listeners_tracked_clients"), 0);
