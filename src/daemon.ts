@@ -38,6 +38,7 @@ export async function startDaemon(
     token: config.api.token,
     hlsDir: config.outputs.hls && config.api.serveHls ? config.outputs.hls.dir : null,
     clock: runtime.clock,
+    listenersUrl: config.api.listenersUrl,
   });
   channel.start();
   const sep = config.api.listen.lastIndexOf(":");

@@ -18,6 +18,8 @@ export interface ApiDeps {
   clock: Clock;
   /** Status events on the SSE stream for the level meters. */
   statusEveryMs?: number;
+  /** The listeners service (`api.listenersUrl`), or null: GET /api/v1/listeners relays its count. */
+  listenersUrl?: string | null;
 }
 
 const switchBody = z.strictObject({ input: z.string().min(1) });
@@ -89,6 +91,19 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         `body must be {"title", "artist"}: ${body.error.issues[0]?.message ?? ""}`,
       );
     return view.setMetadata(body.data);
+  });
+  // The page asks us, not the listeners service: one origin, and the service may be internal.
+  app.get("/api/v1/listeners", async (_req, reply) => {
+    if (!deps.listenersUrl)
+      return sendError(reply, 404, "no listeners service configured (api.listenersUrl)");
+    const url = `${deps.listenersUrl.replace(/\/$/, "")}/api/v1/listeners/${encodeURIComponent(view.channel)}`;
+    try {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (!r.ok) return sendError(reply, 502, `listeners service answered ${r.status}`);
+      return (await r.json()) as unknown;
+    } catch (err) {
+      return sendError(reply, 502, `listeners service unreachable: ${(err as Error).message}`);
+    }
   });
   registerEvents(app, view, deps.clock, deps.statusEveryMs ?? 500);
   app.get("/metrics", async (_req, reply) => {

@@ -111,6 +111,12 @@ export const channelSchema = z.strictObject({
       listen: hostPort.default("127.0.0.1:8080"),
       token: z.string().default(""),
       serveHls: z.boolean().default(true),
+      /** The fleet's listeners service (`antenne listeners`): the status page shows its count. */
+      listenersUrl: z
+        .string()
+        .regex(/^https?:\/\//, "must be an http(s) URL")
+        .nullable()
+        .default(null),
     })
     .prefault({}),
 });

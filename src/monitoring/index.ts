@@ -8,53 +8,57 @@
  * and the scrape labels (`job`, `channel`, `replica`, `instance`), so the rule files work
  * alone as well as rendered. The fleet file only supplies thresholds.
  *
- * STUB: replaced by the monitoring work (issue 13). Signatures are the contract.
+ * Layout the files assume: rules in prometheus/rules/, tests in prometheus/tests/ (a test file
+ * names its rules as ../rules/<file>), dashboards in grafana/dashboards/.
  */
+import { stringify } from "yaml";
+import { alertTests } from "./alert-tests.js";
+import { ruleFileGroup, ruleGroups } from "./alerts.js";
+import { channelDashboard, fleetDashboard } from "./dashboards.js";
+import { thresholdProblems, type MonitoringOptions } from "./options.js";
+import { STEP } from "./promtool-tests.js";
 
-/** Alert thresholds, overridable in the fleet file (`monitoring.alerts`). */
-export interface AlertThresholds {
-  /** Program blank this long before alerting. */
-  blankForSec: number;
-  /** Off its top-priority input this long before alerting. */
-  offTopInputForMin: number;
-  /** SRT loss (lost / received packets) above this ratio over 5 min. */
-  srtLossRatio: number;
-  /** SRT retransmitted / received above this ratio over 5 min. */
-  srtRetransmitRatio: number;
-  /** |wall − program clock| above this, seconds. */
-  clockOffsetSec: number;
-  /** Encoder restarts within 15 min at or above this. */
-  encoderRestarts15m: number;
-}
+export {
+  DEFAULT_THRESHOLDS,
+  thresholdProblems,
+  type AlertThresholds,
+  type MonitoringOptions,
+} from "./options.js";
 
-export const DEFAULT_THRESHOLDS: AlertThresholds = {
-  blankForSec: 30,
-  offTopInputForMin: 5,
-  srtLossRatio: 0.01,
-  srtRetransmitRatio: 0.05,
-  clockOffsetSec: 0.1,
-  encoderRestarts15m: 3,
-};
+export const RULES_FILE = "antenne.yml";
+export const TESTS_FILE = "antenne.test.yml";
+const DEFAULT_RUNBOOK = "docs/runbook.md";
 
-export interface MonitoringOptions {
-  thresholds: AlertThresholds;
-  /** Prometheus job name of the transcoders (scrape config). */
-  job: string;
-  /** Prometheus job name of the listeners service, or null when the fleet has none. */
-  listenersJob: string | null;
+const yaml = (v: unknown) => stringify(v, { lineWidth: 0 });
+
+function checked(o: MonitoringOptions): MonitoringOptions {
+  const problems = thresholdProblems(o.thresholds);
+  if (problems.length) throw new Error(`monitoring.alerts: ${problems.join("; ")}`);
+  return o;
 }
 
 /** Rule files, by file name (placed under prometheus/rules/). */
-export function renderAlertRules(_o: MonitoringOptions): Record<string, string> {
-  return { "antenne.yml": "groups: []\n" };
+export function renderAlertRules(o: MonitoringOptions): Record<string, string> {
+  const runbook = checked(o).runbookUrl ?? DEFAULT_RUNBOOK;
+  return { [RULES_FILE]: yaml({ groups: ruleGroups(o).map((g) => ruleFileGroup(g, runbook)) }) };
 }
 
 /** promtool `test rules` files, by file name (placed under prometheus/tests/). */
-export function renderAlertTests(_o: MonitoringOptions): Record<string, string> {
-  return {};
+export function renderAlertTests(o: MonitoringOptions): Record<string, string> {
+  const runbook = checked(o).runbookUrl ?? DEFAULT_RUNBOOK;
+  return {
+    [TESTS_FILE]: yaml({
+      rule_files: [`../rules/${RULES_FILE}`],
+      evaluation_interval: `${STEP}s`,
+      tests: alertTests(o, runbook),
+    }),
+  };
 }
 
 /** Grafana dashboards as JSON text, by file name (placed under grafana/dashboards/). */
-export function renderDashboards(_o: MonitoringOptions): Record<string, string> {
-  return {};
+export function renderDashboards(o: MonitoringOptions): Record<string, string> {
+  return {
+    "antenne-channel.json": `${JSON.stringify(channelDashboard(o), null, 2)}\n`,
+    "antenne-fleet.json": `${JSON.stringify(fleetDashboard(o), null, 2)}\n`,
+  };
 }

@@ -116,16 +116,20 @@ export class IcecastServer {
   private child: ChildProcess | null = null;
   private stderr = "";
 
+  /** Extra configuration inserted before `</icecast>` (e.g. a `<relay>` block). */
+  private readonly extraXml: string;
+
   private constructor(
     readonly port: number,
-    opts: { password?: string },
+    opts: { password?: string; extraXml?: string },
   ) {
     this.password = opts.password ?? "hackme-test";
+    this.extraXml = opts.extraXml ?? "";
     this.dir = mkdtempSync(join(tmpdir(), "antenne-icecast-"));
   }
 
   /** Starts a server on a free loopback port and waits until it answers. */
-  static async start(opts: { password?: string } = {}): Promise<IcecastServer> {
+  static async start(opts: { password?: string; extraXml?: string } = {}): Promise<IcecastServer> {
     const srv = new IcecastServer(await freePort(), opts);
     await srv.launch();
     return srv;
@@ -161,7 +165,10 @@ export class IcecastServer {
     const cfg = join(this.dir, "icecast.xml");
     writeFileSync(
       cfg,
-      renderIcecastConfig(template, { port: this.port, pass: this.password, workdir: this.dir }),
+      renderIcecastConfig(template, { port: this.port, pass: this.password, workdir: this.dir }).replace(
+        "</icecast>",
+        `${this.extraXml}</icecast>`,
+      ),
     );
     const child = spawn(ICECAST_BIN, ["-c", cfg], { stdio: ["ignore", "ignore", "pipe"] });
     this.child = child;

@@ -586,6 +586,25 @@
     }
   }
 
+  // ---------- listeners (when the daemon knows a listeners service) ----------
+
+  async function pollListeners() {
+    const el = $("listeners");
+    try {
+      const res = await fetch("/api/v1/listeners");
+      if (res.status === 404) return; // not configured: stays hidden, no more polling
+      if (res.ok) {
+        const l = await res.json();
+        setText(el, `🎧 ${l.total} listening (HLS ${l.hls}, Icecast ${l.icecast})`);
+        el.hidden = false;
+      } else el.hidden = true;
+    } catch {
+      el.hidden = true;
+    }
+    setTimeout(pollListeners, 10000);
+  }
+
   connect();
   watchdog();
+  pollListeners();
 })();
