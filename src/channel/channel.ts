@@ -269,6 +269,7 @@ export class Channel implements ChannelView, ProgramHealth {
         lufsShortTerm: this.meter.lufsShortTerm,
         degraded: this.degraded(),
         clockOffsetMs: Math.round(this.program.clock.offsetMs() * 10) / 10,
+        clockReanchors: this.program.reanchors,
       },
       metadata: this.metadata,
       inputs: this.inputs.map((i, k) => inputStatus(i, k, this.switch.meters.get(i.id)!)),

@@ -64,6 +64,8 @@ export interface ChannelStatus {
     degraded: string | null;
     /** Wall clock minus program clock, ms. */
     clockOffsetMs: number;
+    /** Times the program timeline was re-anchored on the wall clock. */
+    clockReanchors: number;
   };
   metadata: { title: string; artist: string } | null;
   inputs: InputStatus[];

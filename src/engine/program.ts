@@ -81,6 +81,8 @@ export class Program implements ProgramTimeline {
   private readonly out: Float32Array;
   pos = 0;
   running = false;
+  /** Times the timeline was re-anchored on the wall clock (antenne_clock_reanchors_total). */
+  reanchors = 0;
   /** How late the clock's wake-ups run (the event-loop lag the audio path sees). */
   readonly lag: TickLag;
 
@@ -115,7 +117,10 @@ export class Program implements ProgramTimeline {
     this.lag.tick(nowMs);
     this.opts.beforeTick?.(nowMs);
     const reanchor = this.clock.check(this.pos);
-    if (reanchor) this.jump(reanchor.to, reanchor.reason);
+    if (reanchor) {
+      this.reanchors++;
+      this.jump(reanchor.to, reanchor.reason);
+    }
     const due = this.clock.dueAt(nowMs);
     let n = 0;
     while (this.pos + this.frames <= due) {

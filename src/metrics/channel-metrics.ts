@@ -181,6 +181,44 @@ export function createMetrics(view: ChannelView, clock: Clock): Registry {
   gauge("antenne_clock_offset_seconds", "Wall clock minus program clock", [], (g) =>
     g.set(s().program.clockOffsetMs / 1000),
   );
+  mirror(
+    "antenne_clock_reanchors_total",
+    "Times the program timeline was re-anchored on the wall clock",
+    [],
+    () => [[{}, s().program.clockReanchors]],
+  );
+  gauge(
+    "antenne_input_offset_seconds",
+    "Program position minus the input position playing now: the sender-to-program offset",
+    ["input"],
+    (g) =>
+      s().inputs.forEach((i) => {
+        if (i.timing?.offsetSec != null) g.set({ input: i.id }, i.timing.offsetSec);
+      }),
+  );
+  gauge(
+    "antenne_input_arrival_gap_seconds",
+    "Gaps between arrivals over the last minute (how bursty the sender is)",
+    ["input", "stat"],
+    (g) =>
+      s().inputs.forEach((i) => {
+        if (!i.timing) return;
+        const q = i.timing.arrivalGapMs;
+        for (const [k, v] of [
+          ["p50", q.p50],
+          ["p90", q.p90],
+          ["p99", q.p99],
+          ["max", q.max],
+        ] as const)
+          g.set({ input: i.id, stat: k }, v / 1000);
+      }),
+  );
+  mirror(
+    "antenne_input_concealed_seconds_total",
+    "Input audio lost or late on the way, concealed as silence of its length",
+    ["input"],
+    () => s().inputs.map((i) => [{ input: i.id }, (i.timing?.concealedMs ?? 0) / 1000]),
+  );
   mirror("antenne_errors_total", "Catalogued errors by code (docs/errors.md)", ["code"], () => {
     const totals = view.counters().errors;
     return ERROR_CODES.map((code) => [{ code }, totals.get(code) ?? 0]);

@@ -79,6 +79,7 @@ class FakeChannel implements ChannelView {
         lufsShortTerm: null,
         degraded: null,
         clockOffsetMs: 0,
+        clockReanchors: 0,
       },
       metadata: this.metadata,
       inputs: this.inputs,
