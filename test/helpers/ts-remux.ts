@@ -10,6 +10,8 @@ import { buildPat, buildPmt, encodePts, packetize, psiPacket } from "../../src/o
 export interface EsUnit {
   data: Buffer;
   pts: number;
+  /** Bytes that are no frame (corruption): in the stream, never expected out. */
+  junk?: boolean;
 }
 
 export interface RemuxOptions {
@@ -62,11 +64,12 @@ export function remux(units: EsUnit[], opts: RemuxOptions): { ts: Buffer; expect
     pts90k: u.pts,
     ptsInterpolated: true,
   }));
+  const isFrame = (i: number) => units[i]?.junk !== true;
   let cc = 0;
   let next = 0; // first unit not yet started
   for (let i = 0, pos = 0; pos < es.length; i++) {
     const end = Math.min(es.length, pos + Math.max(1, opts.pesSize(i)));
-    while (next < units.length && (starts[next] as number) < pos) next++;
+    while (next < units.length && ((starts[next] as number) < pos || !isFrame(next))) next++;
     // The PES PTS is that of the first frame starting in it (none if no frame starts in it).
     const first = next < units.length && (starts[next] as number) < end ? next : -1;
     if (first >= 0) (expected[first] as ExpectedFrame).ptsInterpolated = false;
@@ -86,5 +89,5 @@ export function remux(units: EsUnit[], opts: RemuxOptions): { ts: Buffer; expect
     cc = p.nextCc;
     pos = end;
   }
-  return { ts: Buffer.concat(out), expected };
+  return { ts: Buffer.concat(out), expected: expected.filter((_, i) => isFrame(i)) };
 }

@@ -274,3 +274,37 @@ test("new PMT versions: same audio stream → program event only; other audio PI
   assert.ok(other.frames.length < clean.frames.length && other.frames.length > 0);
   assert.equal(other.stats.ccErrors, 0);
 });
+
+test("lost sync inside the elementary stream: junk is skipped to the next valid frame", async () => {
+  const units = await probedFrames(await sineTs(["-c:a", "aac"], 2));
+  const rnd = prng(31);
+  // 0xFF-free junk cannot hold an ADTS sync word: nothing in it may pass as a frame.
+  const junk = (n: number): EsUnit => ({
+    data: Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 255))),
+    pts: 0,
+    junk: true,
+  });
+  const withJunk: EsUnit[] = units.flatMap((u, i) => (i % 25 === 10 ? [u, junk(37 + i)] : [u]));
+  const junkBytes = withJunk.filter((u) => u.junk).reduce((n, u) => n + u.data.length, 0);
+  // One PES per unit: every frame's end is confirmed by its PES end, so every frame survives.
+  const aligned = remux(withJunk, { pesSize: (i) => withJunk[i]?.data.length ?? 1, streamType: 0x0f });
+  const d = demux(aligned.ts);
+  assert.deepEqual(d.frames.map(view), aligned.expected);
+  assert.equal(d.stats.esBytesSkipped, junkBytes);
+  assert.equal(
+    d.errors.filter((e) => e.code === "es-sync-lost").length,
+    withJunk.filter((u) => u.junk).length,
+  );
+  // Cut anywhere: a frame followed by junk inside a PES has no confirmed end and is dropped, and
+  // frames after junk wait for the next PES PTS (skipped bytes could have held any number of
+  // frames). Every frame that is emitted is one of the real frames, with its real time.
+  const cut = remux(withJunk, { pesSize: () => 1 + Math.floor(rnd() * 900), streamType: 0x0f });
+  const c = demux(cut.ts);
+  const want = new Map(cut.expected.map((e) => [e.pts90k, e.data]));
+  for (const f of c.frames) assert.deepEqual(f.data, want.get(f.pts90k), `frame at ${f.pts90k}`);
+  const junks = withJunk.filter((u) => u.junk).length;
+  assert.ok(
+    c.frames.length >= cut.expected.length - 6 * junks,
+    `${c.frames.length} of ${cut.expected.length}`,
+  );
+});

@@ -3,8 +3,9 @@
  *
  * PTS rules: the PES PTS belongs to the first frame that starts in that PES; every other frame
  * gets the previous frame's time plus its duration (exact, from the last anchor). After lost
- * data, frames without their own PTS are dropped until a PES with a PTS arrives: placing them
- * by interpolation across the hole would shift everything after it.
+ * data (continuity error, bad PES, bytes skipped to find a frame header), frames without their
+ * own PTS are dropped until a PES with a PTS arrives: placing them by interpolation across the
+ * hole would shift everything after it.
  */
 import { EsFramer, type FrameSink } from "./es-framer.js";
 import { headerParserFor } from "./es-framers.js";
@@ -75,6 +76,8 @@ export class AudioStream implements PesSink, FrameSink {
   }
 
   esSyncLost(): void {
+    // Skipped bytes may hold any number of frames: interpolating across them would shift time.
+    this.clock.invalidate();
     this.out.error({
       code: "es-sync-lost",
       message: `no valid ${this.info.codec} frame header where one was expected`,

@@ -10,6 +10,7 @@
  * in the PAT. Continuity errors drop the PES in progress (see AudioStream, PesAssembler).
  */
 import { AudioStream } from "./audio-stream.js";
+import { CC_DUPLICATE, CC_LOST, Continuity, type CcResult } from "./continuity.js";
 import { ListenerGuard } from "./listener-guard.js";
 import { PacketAligner } from "./packet-aligner.js";
 import { ProgramTracker } from "./program-tracker.js";
@@ -35,26 +36,6 @@ export interface TsDemuxerOptions {
 
 const NULL_PID = 0x1fff;
 
-/** Continuity-counter state of one PID (ISO/IEC 13818-1 2.4.3.3). */
-class Continuity {
-  last = -1;
-  dup = false;
-
-  /** 0 in order, 1 duplicate (ignore the packet), 2 discontinuity (data lost). */
-  check(cc: number, discontinuity: boolean): 0 | 1 | 2 {
-    const last = this.last;
-    this.last = cc;
-    if (last < 0 || discontinuity) return 0;
-    if (cc === last) {
-      // One repeat is allowed and carries the same data; a second one is an error.
-      this.dup = !this.dup;
-      return this.dup ? 1 : 2;
-    }
-    this.dup = false;
-    return cc === ((last + 1) & 0x0f) ? 0 : 2;
-  }
-}
-
 export class TsDemuxer {
   readonly stats: TsStats = emptyStats();
   private readonly out: ListenerGuard;
@@ -68,6 +49,8 @@ export class TsDemuxer {
   private current: TsProgram | null = null;
   private pcr: TsPcr | null = null;
   private scrambled = false;
+  /** discontinuity_indicator of the packet being read. */
+  private afDiscontinuity = false;
   private readonly opts: Required<TsDemuxerOptions>;
 
   constructor(listener: TsDemuxerListener, options: TsDemuxerOptions = {}) {
@@ -106,9 +89,9 @@ export class TsDemuxer {
     return this.current;
   }
 
-  /** Last PCR on the program's PCR PID, or null. */
+  /** Last PCR on the program's PCR PID, or null (a copy: the demuxer updates its own). */
   get lastPcr(): TsPcr | null {
-    return this.pcr;
+    return this.pcr && { ...this.pcr };
   }
 
   private onPacket(b: Buffer, off: number, byteOffset: number): void {
@@ -121,37 +104,39 @@ export class TsDemuxer {
     }
     const b3 = b[off + 3] as number;
     const afc = (b3 >> 4) & 0x03;
+    this.afDiscontinuity = false;
     // transport_error_indicator: the packet is known bad; its PID's CC check sees the gap.
-    if (b1 & 0x80 || afc === 0) {
+    const p =
+      b1 & 0x80 || afc === 0 ? -1 : afc & 0x02 ? this.adaptation(b, off, afc, pid, byteOffset) : off + 4;
+    if (p < 0) {
       this.stats.invalidPackets++;
       return;
     }
-    let p = off + 4;
-    let discontinuity = false;
-    if (afc & 0x02) {
-      const afLen = b[p] as number;
-      if (afLen > (afc & 0x01 ? 182 : 183)) {
-        this.stats.invalidPackets++;
-        return;
-      }
-      if (afLen > 0) {
-        const flags = b[p + 1] as number;
-        discontinuity = (flags & 0x80) !== 0;
-        if (flags & 0x10 && afLen >= 7 && pid === this.tracker.pcrPid) this.readPcr(b, p + 2, byteOffset);
-      }
-      p += 1 + afLen;
-    }
-    if (discontinuity && pid === this.tracker.pcrPid) this.audio?.timeBaseDiscontinuity();
     const end = off + 188;
     if (!(afc & 0x01) || p >= end) return; // no payload: the CC does not advance
     const unitStart = (b1 & 0x40) !== 0;
-    const cc = b3 & 0x0f;
-    if (pid === 0) this.psi(this.patCc, cc, discontinuity, b, p, end, unitStart, pid, byteOffset);
-    else if (pid === this.tracker.pmtPid)
-      this.psi(this.pmtCc, cc, discontinuity, b, p, end, unitStart, pid, byteOffset);
-    else if (this.audio && pid === this.audio.pid) {
-      this.audioPacket(b, p, end, unitStart, this.audioCc.check(cc, discontinuity), b3 >> 6, byteOffset);
+    const disc = this.afDiscontinuity;
+    if (pid === 0 || pid === this.tracker.pmtPid) {
+      const cc = (pid === 0 ? this.patCc : this.pmtCc).check(b3 & 0x0f, disc);
+      this.psi(pid, cc, b, p, end, unitStart, byteOffset);
+    } else if (this.audio && pid === this.audio.pid) {
+      this.audioPacket(b, p, end, unitStart, this.audioCc.check(b3 & 0x0f, disc), b3 >> 6, byteOffset);
     }
+  }
+
+  /** Reads the adaptation field; returns where the payload starts, -1 when it is impossible. */
+  private adaptation(b: Buffer, off: number, afc: number, pid: number, byteOffset: number): number {
+    const afLen = b[off + 4] as number;
+    if (afLen > (afc & 0x01 ? 182 : 183)) return -1;
+    if (afLen > 0) {
+      const flags = b[off + 5] as number;
+      this.afDiscontinuity = (flags & 0x80) !== 0;
+      if (pid === this.tracker.pcrPid) {
+        if (flags & 0x10 && afLen >= 7) this.readPcr(b, off + 6, byteOffset);
+        if (this.afDiscontinuity) this.audio?.timeBaseDiscontinuity();
+      }
+    }
+    return off + 5 + afLen;
   }
 
   private onSynced(size: number, byteOffset: number): void {
@@ -162,21 +147,18 @@ export class TsDemuxer {
   }
 
   private psi(
-    cont: Continuity,
-    cc: number,
-    discontinuity: boolean,
+    pid: number,
+    cc: CcResult,
     b: Buffer,
     p: number,
     end: number,
     unitStart: boolean,
-    pid: number,
-    byteOffset: number,
+    at: number,
   ): void {
-    const r = cont.check(cc, discontinuity);
-    if (r === 1) return this.duplicate();
+    if (cc === CC_DUPLICATE) return this.duplicate();
     const asm = pid === 0 ? this.tracker.pat : this.tracker.pmt;
-    if (r === 2) {
-      this.ccError(pid, byteOffset);
+    if (cc === CC_LOST) {
+      this.ccError(pid, at);
       asm.reset();
     }
     asm.push(b, p, end, unitStart);
@@ -187,13 +169,13 @@ export class TsDemuxer {
     p: number,
     end: number,
     unitStart: boolean,
-    cc: 0 | 1 | 2,
+    cc: CcResult,
     scrambling: number,
     byteOffset: number,
   ): void {
     const audio = this.audio as AudioStream;
-    if (cc === 1) return this.duplicate();
-    if (cc === 2) {
+    if (cc === CC_DUPLICATE) return this.duplicate();
+    if (cc === CC_LOST) {
       this.ccError(audio.pid, byteOffset);
       audio.lost();
     }
@@ -233,21 +215,21 @@ export class TsDemuxer {
 
   private onProgram(p: TsProgram): void {
     const before = this.current;
-    this.current = p;
-    this.out.program(p);
     const sel = p.selected;
-    const old = before?.selected ?? null;
+    const old = before?.selected;
     const same =
       sel && old && sel.pid === old.pid && sel.streamType === old.streamType && sel.codec === old.codec;
+    // The old stream's last (unbounded) PES belongs before the news of the change.
+    if (!same) this.audio?.end();
+    this.current = p;
+    this.out.program(p);
     if (before && same) return;
     if (!sel) this.error("no-audio-stream", `program ${p.programNumber} has no audio stream`, p.pmtPid, null);
-    else if (!sel.codec) {
+    else if (!sel.codec)
       this.error("unsupported-stream", `PID ${sel.pid}: ${sel.description}`, sel.pid, null);
-    }
-    this.audio?.end();
-    this.audio = sel?.codec
-      ? new AudioStream({ ...sel, codec: sel.codec }, this.clock, this.out, this.stats, this.opts)
-      : null;
+    const codec = sel?.codec;
+    this.audio =
+      sel && codec ? new AudioStream({ ...sel, codec }, this.clock, this.out, this.stats, this.opts) : null;
     this.audioCc = new Continuity();
     this.clock.reset();
     if (before) {
