@@ -11,9 +11,11 @@
  */
 export const PTS_WRAP = 2 ** 33;
 
+/** `raw` (33-bit) placed in the 2^33 epoch nearest to `reference`; never negative. */
 export function unwrapNear(raw: number, reference: number): number {
   if (Number.isNaN(reference)) return raw;
-  return raw + Math.round((reference - raw) / PTS_WRAP) * PTS_WRAP;
+  const near = raw + Math.round((reference - raw) / PTS_WRAP) * PTS_WRAP;
+  return near < 0 ? near + PTS_WRAP : near;
 }
 
 export class PtsClock {
