@@ -22,6 +22,10 @@ export interface RemuxOptions {
   unbounded?: boolean;
   /** PES indices whose first packet carries discontinuity_indicator. */
   discontinuityAt?: Set<number>;
+  /** PES indices whose first packet's continuity counter skips ahead by 5. */
+  ccJumpAt?: Set<number>;
+  /** A PMT section (pointer field first) to send instead of the one-stream PMT. */
+  pmt?: Buffer;
   pid?: number;
 }
 
@@ -66,6 +70,7 @@ export function remux(units: EsUnit[], opts: RemuxOptions): { ts: Buffer; expect
   }));
   const isFrame = (i: number) => units[i]?.junk !== true;
   let cc = 0;
+  let pmtCc = 0;
   let next = 0; // first unit not yet started
   for (let i = 0, pos = 0; pos < es.length; i++) {
     const end = Math.min(es.length, pos + Math.max(1, opts.pesSize(i)));
@@ -74,11 +79,12 @@ export function remux(units: EsUnit[], opts: RemuxOptions): { ts: Buffer; expect
     const first = next < units.length && (starts[next] as number) < end ? next : -1;
     if (first >= 0) (expected[first] as ExpectedFrame).ptsInterpolated = false;
     if (i % 8 === 0) {
-      out.push(
-        psiPacket(0, buildPat(1, 0x1000), i / 8),
-        psiPacket(0x1000, buildPmt(1, pid, opts.streamType, pid), i / 8),
-      );
+      out.push(psiPacket(0, buildPat(1, 0x1000), i / 8));
+      const pmt = packetize(0x1000, opts.pmt ?? buildPmt(1, pid, opts.streamType, pid), pmtCc, true);
+      out.push(pmt.packets);
+      pmtCc = pmt.nextCc;
     }
+    if (opts.ccJumpAt?.has(i)) cc = (cc + 5) & 0x0f;
     const pts = first >= 0 ? (units[first] as EsUnit).pts : null;
     const payload = Buffer.concat([
       pesHeader(pts, end - pos, opts.unbounded ?? false),

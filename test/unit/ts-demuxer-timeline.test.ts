@@ -308,3 +308,62 @@ test("lost sync inside the elementary stream: junk is skipped to the next valid 
     `${c.frames.length} of ${cut.expected.length}`,
   );
 });
+
+test("a PMT section spanning three packets (long descriptors) is reassembled", async () => {
+  const units = await probedFrames(await sineTs(["-c:a", "aac"], 1));
+  // program_info: a 255-byte private descriptor twice; then a data stream and the audio stream.
+  const info = Buffer.concat([
+    Buffer.from([0x80, 255]),
+    Buffer.alloc(255, 0x55),
+    Buffer.from([0x81, 255]),
+    Buffer.alloc(255, 0xaa),
+  ]);
+  const streams = Buffer.from([0x06, 0xe3, 0x00, 0xf0, 0x00, 0x0f, 0xe1, 0x00, 0xf0, 0x00]);
+  const body = Buffer.concat([
+    Buffer.from([0xe1, 0x00, 0xf0 | (info.length >> 8), info.length & 0xff]),
+    info,
+    streams,
+  ]);
+  const len = 5 + body.length + 4;
+  const section = Buffer.concat([
+    Buffer.from([0x02, 0xb0 | (len >> 8), len & 0xff, 0x00, 0x01, 0xc1, 0x00, 0x00]),
+    body,
+  ]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32Mpeg2(section));
+  const pmt = Buffer.concat([Buffer.from([0]), section, crc]);
+  assert.ok(pmt.length > 2 * 184);
+  const { ts, expected } = remux(units, { pesSize: () => 700, streamType: 0x0f, pmt });
+  const d = demux(ts);
+  assert.deepEqual(
+    d.programs[0]?.streams.map((s) => [s.pid, s.kind]),
+    [
+      [0x300, "other"],
+      [0x100, "audio"],
+    ],
+  );
+  assert.deepEqual(d.frames.map(view), expected);
+  assert.deepEqual([d.stats.crcErrors, d.stats.ccErrors], [0, 0]);
+});
+
+test("a continuity jump marked by discontinuity_indicator is no error; unmarked, it is a hole", async () => {
+  const units = await probedFrames(await sineTs(["-c:a", "aac"], 1));
+  const jump = { pesSize: () => 500, streamType: 0x0f, ccJumpAt: new Set([5]) };
+  const marked = remux(units, { ...jump, discontinuityAt: new Set([5]) });
+  const m = demux(marked.ts);
+  assert.deepEqual(m.frames.map(view), marked.expected);
+  assert.deepEqual([m.stats.ccErrors, m.stats.pesDropped], [0, 0]);
+  assert.deepEqual(m.discontinuities, [], "the PTS continue: no new time base after all");
+  // Unmarked: packets may have been lost between PES 4 and 5, so the frame spanning them is
+  // dropped (nothing is built across a hole); PES 5's own PTS places the frames after it.
+  const plain = remux(units, jump);
+  const p = demux(plain.ts);
+  let at = 0;
+  const spanning = units.findIndex((u) => (at += u.data.length) > 2500 && at - u.data.length < 2500);
+  assert.ok(spanning > 0);
+  assert.deepEqual(
+    p.frames.map(view),
+    plain.expected.filter((_, i) => i !== spanning),
+  );
+  assert.deepEqual([p.stats.ccErrors, p.stats.pesDropped, p.stats.framesDropped], [1, 0, 1]);
+});
