@@ -44,6 +44,9 @@ export class SrtChannelInput implements ChannelInput {
   private lastAudioMs = 0;
   private readonly undecodable = { count: 0, flagged: false };
   private overrunsSeen = 0;
+  /** Added to the decoder's positions; re-based when the decoder changes (see `discontinuity`). */
+  private tOffset = 0;
+  private rebaseNext = false;
 
   constructor(
     readonly id: string,
@@ -60,12 +63,17 @@ export class SrtChannelInput implements ChannelInput {
       audio: (t, pcm) => {
         this.lastAudioMs = this.now.monoMs;
         this.undecodable.flagged = false;
-        this.source.write(t, pcm, this.now.pos, this.now.monoMs);
+        if (this.rebaseNext) {
+          this.rebaseNext = false;
+          this.tOffset = (this.source.endPosition ?? t) - t;
+        }
+        this.source.write(t + this.tOffset, pcm, this.now.pos, this.now.monoMs);
       },
       discontinuity: (reason) => {
-        this.log.info({ input: id, reason }, "input timeline restarts");
-        this.source.restart(true);
+        this.log.info({ input: id, reason }, "input positions re-based: the timeline continues");
+        this.rebaseNext = true;
       },
+      arrivalPos: () => this.now.pos,
       problem: (message, fields) =>
         deps.errors.report("ANTENNE_INPUT_STREAM_DAMAGED", { input: id, detail: message, ...fields }),
     };
@@ -91,6 +99,8 @@ export class SrtChannelInput implements ChannelInput {
   private connected(peer: string): void {
     if (this.decoder) this.retiring.push(this.decoder.close());
     this.source.restart(true);
+    this.tOffset = 0;
+    this.rebaseNext = false;
     this.lastAudioMs = this.now.monoMs;
     this.undecodable.flagged = false;
     this.decoder = new SniffingDecoder({

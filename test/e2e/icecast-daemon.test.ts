@@ -477,8 +477,9 @@ api: { listen: "127.0.0.1:${port}" }
       (l) => l.output === "badpass" && /^401 bad credentials/.test(String(l.reason)),
     );
     assert.ok(logged.length >= 2, `401 logged per attempt (${logged.length})`);
-    assert.equal(logged[0]!.level, 40, "logged as a warning");
-    assert.equal(logged[0]!.msg, "icecast source connection failed");
+    assert.equal(logged[0]!.level, 50, "logged as an error (a configuration problem)");
+    assert.equal(logged[0]!.code, "ANTENNE_ICECAST_REFUSED");
+    assert.equal(logged[0]!.msg, "Icecast refused the source");
     const m = await metrics(d);
     assert.equal(metric(m, "antenne_output_up", "badpass"), 0);
     assert.ok(metric(m, "antenne_output_restarts_total", "badpass")! >= 2);

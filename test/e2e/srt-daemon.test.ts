@@ -240,8 +240,13 @@ api: { listen: "127.0.0.1:${api}" }
       assert.ok(metric(text, "antenne_srt_packets_received_total", l) > 20, `${c.id} packets`);
       assert.ok(metric(text, "antenne_srt_rtt_seconds", l) >= 0, `${c.id} rtt`);
       assert.ok(metric(text, "antenne_srt_receive_rate_bytes_per_second", l) > 0, `${c.id} rate`);
+      // The delay held adapts to the sender (a bursty one needs more) within [bufferMs, maxBufferMs];
+      // what is held at a given moment moves around it with the sender's bursts.
+      const target = metric(text, "antenne_input_target_delay_seconds", l);
+      const max = metric(text, "antenne_input_max_delay_seconds", l);
+      assert.ok(target >= BUFFER_MS / 1000 && target <= max, `${c.id} target ${target} in [bufferMs, ${max}]`);
       const buf = metric(text, "antenne_input_buffer_seconds", l);
-      assert.ok(Math.abs(buf - BUFFER_MS / 1000) <= 0.15, `${c.id} buffer ${buf}`);
+      assert.ok(buf > 0 && buf <= target + 1.1, `${c.id} buffer ${buf} (target ${target})`);
       assert.equal(metric(text, "antenne_input_rejected_total", { ...l, reason: "undecodable" }), 0);
     }
     const r = await run("promtool", ["check", "metrics"], { timeoutMs: 20_000, input: text });
@@ -265,6 +270,6 @@ api: { listen: "127.0.0.1:${api}" }
       "to_ff reconnected and decoded",
       200,
     );
-    assert.ok(logs.find(/srt connection lost|srt connect failed/, { input: c.id }).length >= 1);
+    assert.ok(logs.find(/SRT connection lost|SRT connect failed/, { input: c.id }).length >= 1);
   });
 });

@@ -31,6 +31,8 @@ export interface PlayoutMember {
   live(): boolean;
   /** Monotonic count of timeline resets (new connection, discontinuity): the newest leads. */
   readonly epoch: number;
+  /** Delivers far faster than real time: its timeline is held at the target by jumping. */
+  racing(): boolean;
 }
 
 export interface PlayoutOptions {
@@ -141,7 +143,10 @@ export class Playout {
     let t = this.tNext;
     if (t === null || this.pNext !== p) t = target;
     let err = target - t;
-    const jumpAt = ((onAir ? JUMP_ON_AIR_MS : JUMP_OFF_AIR_MS) / 1000) * this.rate;
+    // A sender far faster than real time cannot be slewed after: hold the target by jumping
+    // (its oldest audio is dropped, counted as overruns) — on air too.
+    const holdByJumps = !onAir || live.some((x) => x.m.racing());
+    const jumpAt = ((holdByJumps ? JUMP_OFF_AIR_MS : JUMP_ON_AIR_MS) / 1000) * this.rate;
     if (Math.abs(err) > jumpAt) {
       t = target;
       err = 0;

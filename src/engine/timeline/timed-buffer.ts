@@ -25,6 +25,8 @@ export class TimedBuffer {
   private empty = true;
   /** Input frames concealed as silence (lost or late audio). */
   concealedFrames = 0;
+  /** Times a write pushed the oldest audio out because the ring was full. */
+  trimmed = 0;
 
   constructor(
     private readonly channels: number,
@@ -72,7 +74,10 @@ export class TimedBuffer {
     this.copyIn(at, data);
     if (result === "gap") this.ramp(at, Math.min(this.fade, frames), true);
     this.end = at + frames;
-    if (this.end - this.start > this.cap) this.start = this.end - this.cap;
+    if (this.end - this.start > this.cap) {
+      this.start = this.end - this.cap;
+      this.trimmed++;
+    }
     return result;
   }
 

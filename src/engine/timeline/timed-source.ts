@@ -20,6 +20,8 @@ export interface TimedSourceOptions {
 
 /** Timestamp rounding absorbed as sample-count continuity (a frame lost is ≥ 8 ms). */
 const TOLERANCE_MS = 2;
+/** A sender delivering this many seconds of audio per second is not real time (a file, a loop). */
+const RACING_RATE = 1.5;
 /** Audio kept behind the read position, for the interpolator and late duplicates. */
 const HISTORY_MS = 200;
 
@@ -33,6 +35,9 @@ export class TimedSource implements FrameSource, PlayoutMember {
   private lastArrivalMs = 0;
   /** Arrivals that pushed out audio not played yet (a sender far faster than real time). */
   overruns = 0;
+  /** The sender delivers audio much faster than real time (measured over the last second). */
+  private fast = false;
+  private rateRef: { p: number; t: number } | null = null;
 
   constructor(private readonly o: TimedSourceOptions) {
     this.rate = o.sampleRate;
@@ -53,6 +58,8 @@ export class TimedSource implements FrameSource, PlayoutMember {
   /** A new timeline starts (new connection, sender restart, discontinuity): forget the old one. */
   restart(connected: boolean): void {
     this.connected = connected;
+    this.fast = false;
+    this.rateRef = null;
     this.epoch++;
     this.envelope.reset();
     this.buffer.reset();
@@ -73,11 +80,32 @@ export class TimedSource implements FrameSource, PlayoutMember {
     this.connected = true;
     const frames = pcm.length / this.o.channels;
     this.envelope.observe(pArr, t, t + frames);
+    this.measureRate(pArr, t + frames);
     this.gaps.arrived(monoMs);
     this.lastArrivalMs = monoMs;
+    const trimmed = this.buffer.trimmed;
     this.buffer.write(t, pcm);
+    // The ring was full and what it pushed out had not played yet: the sender outran real time.
     const pos = this.o.playout.position;
-    if (pos !== null && this.buffer.start > pos) this.overruns++;
+    if (this.buffer.trimmed !== trimmed && pos !== null && this.buffer.start > pos) this.overruns++;
+  }
+
+  racing(): boolean {
+    return this.fast;
+  }
+
+  /** Audio made per second of arrivals, over ≥ 1 s: far above 1, the sender is not real time. */
+  private measureRate(pArr: number, tEnd: number): void {
+    const ref = this.rateRef;
+    if (!ref) {
+      this.rateRef = { p: pArr, t: tEnd };
+      return;
+    }
+    if (pArr - ref.p < this.rate) return;
+    this.fast = (tEnd - ref.t) / (pArr - ref.p) > RACING_RATE;
+    // Each second spent racing drops audio to hold the target: counted as an overrun.
+    if (this.fast) this.overruns++;
+    this.rateRef = { p: pArr, t: tEnd };
   }
 
   read(out: Float32Array, frames: number, p: number): number {
@@ -97,6 +125,11 @@ export class TimedSource implements FrameSource, PlayoutMember {
       concealedMs: (this.buffer.concealedFrames / this.rate) * 1000,
       overruns: this.overruns,
     };
+  }
+
+  /** Just after the newest audio held (input position), null while empty. */
+  get endPosition(): number | null {
+    return this.buffer.isEmpty ? null : this.buffer.end;
   }
 
   /** Audio held ahead of the read position, ms. */

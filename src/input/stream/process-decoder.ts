@@ -58,10 +58,9 @@ export class ProcessDecoder implements StreamDecoder {
 
   poll(): void {
     if (this.decoder.restarts !== this.seenRestarts) {
-      // A crashed decoder lost what it held: the sample count no longer matches the stream.
+      // A crashed decoder lost what it held: the count continues, the loss shows as late audio.
       this.seenRestarts = this.decoder.restarts;
-      this.t = 0;
-      this.sink.discontinuity("the ffmpeg decoder restarted");
+      this.sink.problem("the ffmpeg decoder restarted", { restarts: this.decoder.restarts });
     }
     this.decoder.poll();
   }

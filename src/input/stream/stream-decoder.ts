@@ -13,8 +13,13 @@ export interface TimedPcmSink {
    * (program-rate samples on the stream's own timeline: its timestamps, or its sample count).
    */
   audio(t: number, pcm: Float32Array): void;
-  /** The timeline broke (new programme, PTS jump, a sender restarted in the stream): start anew. */
+  /**
+   * The decoder's positions start over on another base (it changed: in-process → ffmpeg): the
+   * next audio continues where the input's timeline ends.
+   */
   discontinuity(reason: string): void;
+  /** The program position of the arrival being decoded (the current tick). */
+  arrivalPos(): number;
   /** A problem worth a log line: the decoder goes on. */
   problem(message: string, fields?: Record<string, unknown>): void;
 }

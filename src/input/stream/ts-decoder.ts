@@ -3,12 +3,16 @@
  * unwrapped PTS, libavcodec decodes each (src/decode/audio-decoder.ts), libswresample brings it to
  * the program format, and every block lands at the input position its PTS names:
  *
- *   t = PTS × rate / 90000 − (the resampler's delay before the block)
+ *   t = (PTS + rebase) × rate / 90000 − (the resampler's delay before the block)
  *
  * A frame lost on the way (a continuity error drops its PES) or rejected by the decoder leaves a
- * hole of exactly its length on that timeline; the timed buffer conceals it. A new programme, a
- * PTS jump or a codec change is a discontinuity: the timeline starts anew. A stream this path
- * cannot decode (LATM AAC, MPEG-1 layer I, no audio) hands the connection to an ffmpeg process.
+ * hole of exactly its length on that timeline; the timed buffer conceals it. A discontinuity (a
+ * new programme, a PTS jump, a codec or rate change) is judged against the arrival clock: a jump
+ * the size of the time that passed is lost audio — kept, a gap of its length; any other jump is
+ * the studio encoder restarting on a new PTS base — `rebase` makes the stream continue exactly
+ * where it stood, computed from the stream's own content so every path of one programme rebases
+ * alike. A stream this path cannot decode (LATM AAC, MPEG-1 layer I, no audio) hands the
+ * connection to an ffmpeg process.
  */
 import { AudioDecoder, type DecoderCodec } from "../../decode/audio-decoder.js";
 import type { Libav } from "../../decode/libav.js";
@@ -48,13 +52,18 @@ export class TsDecoder implements StreamDecoder {
   private fellBack = false;
   private codec: EsCodec | null = null;
   private info = "MPEG-TS";
+  /** Added to every PTS (90 kHz): where the stream's timeline continues after a new PTS base. */
+  private rebase = 0;
+  /** Raw PTS just after the last frame, and the program position it arrived at. */
+  private last: { endPts: number; arrivalPos: number } | null = null;
+  private pendingJump = false;
 
   constructor(private readonly o: TsDecoderOptions) {
     this.decoder = new AudioDecoder(o.lib);
     this.resampler = new Resampler(o.lib, o.format);
     this.demuxer = new TsDemuxer({
       frame: (f) => this.onFrame(f),
-      discontinuity: (d) => this.restart(d.reason, d.detail),
+      discontinuity: (d) => this.restart(d.reason),
       program: (p) => this.onProgram(p),
       error: (e) => {
         this.lastError = e.message;
@@ -96,8 +105,10 @@ export class TsDecoder implements StreamDecoder {
   private onFrame(f: EsFrame): void {
     const codec = DECODABLE[f.codec];
     if (!codec) return this.fallBack(`no in-process decoder for ${f.codec}`);
+    if (this.pendingJump) this.judgeJump(f.pts90k);
+    this.last = { endPts: f.pts90k + (f.samples * 90000) / f.sampleRate, arrivalPos: this.o.sink.arrivalPos() };
     if (this.codec !== f.codec) {
-      if (this.codec !== null) this.restart("format-change", `${this.codec} → ${f.codec}`);
+      if (this.codec !== null) this.restart("format-change");
       this.decoder.open(codec);
       this.codec = f.codec;
       this.info = `MPEG-TS ${f.codec.toUpperCase()} ${f.sampleRate} Hz ${f.channels || "?"} ch`;
@@ -109,17 +120,31 @@ export class TsDecoder implements StreamDecoder {
       if (pcm.length === 0) continue;
       this.bytesSinceAudio = 0;
       this.head = null;
-      const t = (block.pts90k * this.o.format.sampleRate) / 90000 - delay;
+      const t = ((block.pts90k + this.rebase) * this.o.format.sampleRate) / 90000 - delay;
       this.o.sink.audio(t, pcm);
     }
     if (this.decoder.lastError) this.lastError = this.decoder.lastError;
   }
 
-  /** A timeline break: what the decoder and resampler hold belongs to the old timeline. */
-  private restart(reason: string, detail: string): void {
+  /** A timeline break: what the decoder and resampler hold belongs to the old stream. */
+  private restart(_reason: string): void {
     if (this.codec !== null) this.decoder.flush();
     this.resampler.flush();
-    this.o.sink.discontinuity(`${reason}: ${detail}`);
+    this.pendingJump = this.last !== null;
+  }
+
+  /**
+   * The first frame after a break: lost audio (the PTS moved on by about the time that passed)
+   * stays where it is; anything else is a new PTS base, rebased to continue the stream exactly.
+   */
+  private judgeJump(pts: number): void {
+    this.pendingJump = false;
+    const last = this.last;
+    if (!last) return;
+    const jump = pts - last.endPts;
+    const elapsed = ((this.o.sink.arrivalPos() - last.arrivalPos) * 90000) / this.o.format.sampleRate;
+    if (jump > 0 && Math.abs(jump - elapsed) <= 90000) return;
+    this.rebase += last.endPts - pts;
   }
 
   private fallBack(reason: string): void {

@@ -1,7 +1,7 @@
 /**
  * WAV/PCM as Liquidsoap's `output.srt(%wav)` and `ffmpeg -f wav` send it: the header says the
  * format, the samples carry no timestamps, so the input's timeline is their count (at the program
- * rate, after resampling). A new header mid-stream (the sender restarted) starts a new timeline.
+ * rate, after resampling), continued across a new header mid-stream (the sender restarted).
  */
 import type { Libav } from "../../decode/libav.js";
 import { Resampler } from "../../decode/resampler.js";
@@ -27,12 +27,10 @@ export class WavDecoder implements StreamDecoder {
     const ch = format.channels;
     this.parser = new WavParser({
       format: (f) => {
-        if (this.fmt !== null) {
-          this.resampler.flush();
-          this.sink.discontinuity("a new WAV header: the sender restarted");
-        }
+        // A new header mid-stream (the sender restarted): the count goes on, so the timeline
+        // continues; a real pause shows as late audio.
+        if (this.fmt !== null) this.resampler.flush();
         this.fmt = f;
-        this.t = 0;
         this.info = `WAV ${f.sampleRate} Hz ${f.channels} ch`;
       },
       samples: (pcm) => {
