@@ -2,10 +2,10 @@
 SHELL := /bin/bash
 # What the daemon needs to run, and what the test suite adds (real peers, promtool, a browser).
 RUN_PACKAGES := ffmpeg libsrt1.5-openssl
-TEST_PACKAGES := $(RUN_PACKAGES) srt-tools icecast2 prometheus chromium
+TEST_PACKAGES := $(RUN_PACKAGES) srt-tools icecast2 prometheus prometheus-alertmanager nginx varnish chromium liquidsoap libavcodec-dev libswresample-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps system-deps node-deps build test test-unit test-e2e lint demo bench clean
+.PHONY: all deps system-deps node-deps build test test-unit test-e2e soak lint demo bench clean
 
 all: build
 
@@ -35,14 +35,20 @@ build: node-deps
 lint: node-deps
 	npm run lint
 
+# The fast tier (lint, typecheck, unit and component tests: `npm test`), then end to end with
+# real peers. The long soaks (`make soak`) run in CI after this.
 test: deps
 	npm test
+	npm run e2e
 
 test-unit: deps
 	npm run test:unit
 
 test-e2e: deps
 	npm run test:e2e
+
+soak: deps
+	npm run test:soak
 
 demo:
 	$(MAKE) system-deps PACKAGES="$(RUN_PACKAGES)"

@@ -3,14 +3,6 @@ import type { Clock } from "./clock/clock.js";
 import { Supervised } from "./process/supervisor.js";
 
 /**
- * ffmpeg output options for sending audio as MPEG-TS in small, regular packets: every audio
- * frame in its own PES, written at once. Without them ffmpeg's muxer sends ~330 ms bursts
- * (and digital silence 277 ms bursts: `-muxdelay 0` is what stops those), longer than a
- * 300 ms starvationMs. See README "Sending audio".
- */
-export const SMOOTH_MPEGTS = ["-pes_payload_size", "0", "-muxdelay", "0", "-flush_packets", "1"];
-
-/**
  * A test sender: ffmpeg generating a programme-like signal and sending it as MPEG-TS
  * (AAC) over SRT in caller mode, as a studio encoder would. Restarted if it dies.
  */
@@ -44,7 +36,6 @@ export function testSender(opts: {
     "mpegts",
     "-mpegts_flags",
     "resend_headers",
-    ...SMOOTH_MPEGTS,
     `srt://${target}?mode=caller&latency=120000&pkt_size=1316`,
   ];
   return new Supervised(

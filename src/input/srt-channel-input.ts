@@ -44,6 +44,8 @@ export class SrtChannelInput implements ChannelInput {
   private lastAudioMs = 0;
   private readonly undecodable = { count: 0, flagged: false };
   private overrunsSeen = 0;
+  /** Decoders made: one per connection, plus an ffmpeg process when a stream needs one. */
+  private decoders = 0;
   /** Added to the decoder's positions; re-based when the decoder changes (see `discontinuity`). */
   private tOffset = 0;
   private rebaseNext = false;
@@ -81,8 +83,6 @@ export class SrtChannelInput implements ChannelInput {
       id,
       srt: opts,
       starvationMs: deps.starvationMs,
-      // A publisher silent for starvationMs past its usual arrival pattern is gone.
-      expectedGapMs: () => this.source.gaps.quantiles(this.now.monoMs).max,
       log: deps.log,
       reactor: runtime.srtReactor(),
       clock: runtime.clock,
@@ -103,6 +103,7 @@ export class SrtChannelInput implements ChannelInput {
     this.rebaseNext = false;
     this.lastAudioMs = this.now.monoMs;
     this.undecodable.flagged = false;
+    this.decoders++;
     this.decoder = new SniffingDecoder({
       name: `decoder:${this.id}`,
       sink: this.sink,
@@ -167,7 +168,7 @@ export class SrtChannelInput implements ChannelInput {
       receivedBytes: s.receivedBytes,
       connections: s.connections,
       rejected,
-      decoderRestarts: 0,
+      decoderRestarts: this.decoders + (this.decoder?.fallbacks ?? 0),
       lastError: this.decoder?.lastError ?? null,
       details: {
         kind: "srt",

@@ -14,10 +14,8 @@ import { decodeMono, toneShare } from "../helpers/audio.js";
 import { channelConfig } from "../helpers/channel.js";
 import { parseMedia } from "../helpers/m3u8.js";
 import { freeTcpPort } from "../helpers/ports.js";
-import { SMOOTH_TS, spawnBounded } from "./srt-helpers.js";
+import { spawnBounded } from "./srt-helpers.js";
 import { systemClock } from "../../src/clock/clock.js";
-
-export { SMOOTH_TS } from "./srt-helpers.js";
 
 /**
  * lavfi sine source at `freq` (1/8 full scale: -18 dBFS peak, -21 dBFS RMS), sent as dual
@@ -52,7 +50,7 @@ export type Codec = "aac" | "mp2" | "wav";
 export function encodeArgs(codec: Codec): string[] {
   if (codec === "wav") return ["-c:a", "pcm_s16le", "-f", "wav"];
   const c = codec === "aac" ? ["-c:a", "aac", "-b:a", "128k"] : ["-c:a", "mp2", "-b:a", "192k"];
-  return [...c, ...SMOOTH_TS, "-f", "mpegts"];
+  return [...c, "-f", "mpegts"];
 }
 
 /** ffmpeg caller (or listener, per `url`) sending a tone; ffmpeg's SRT latency is in µs. */
@@ -66,11 +64,7 @@ export function ffmpegTone(
   return spawnBounded("ffmpeg", [...input, ...encodeArgs(codec), url], maxMs);
 }
 
-/**
- * `ffmpeg … -f mpegts - | srt-live-transmit -buffering 1 file://con <srtUrl>` (latency in
- * ms there). srt-live-transmit's default `-buffering 10` holds 10 packets of 1456 bytes
- * before sending: at 150 kbit/s that is a burst every ~600 ms, longer than starvationMs.
- */
+/** `ffmpeg … -f mpegts - | srt-live-transmit file://con <srtUrl>`, both at their defaults (latency in ms there). */
 export function sltTone(
   srtUrl: string,
   freq: number,
@@ -78,7 +72,7 @@ export function sltTone(
   maxMs = 120_000,
 ): { ff: ChildProcess; slt: ChildProcess } {
   const ff = spawnBounded("ffmpeg", [...sine(freq), ...encodeArgs(codec), "pipe:1"], maxMs);
-  const slt = spawnBounded("srt-live-transmit", ["-q", "-buffering", "1", "file://con", srtUrl], maxMs);
+  const slt = spawnBounded("srt-live-transmit", ["-q", "file://con", srtUrl], maxMs);
   ff.stdout?.unpipe();
   ff.stdout?.pipe(slt.stdin as NodeJS.WritableStream);
   return { ff, slt };

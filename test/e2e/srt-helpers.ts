@@ -1,7 +1,6 @@
 /** Shared by the SRT e2e tests: real peers on loopback, every child bounded in time. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { SMOOTH_MPEGTS } from "../../src/demo-sender.js";
 import { silentLogger } from "../../src/log.js";
 import type { SrtOptions } from "../../src/config/schema.js";
 import { SrtInput } from "../../src/input/srt/srt-input.js";
@@ -79,17 +78,14 @@ const SINE = [
   "sine=f=440:sample_rate=48000",
 ];
 
-/** The demo sender's MPEG-TS options: small, regular packets (see src/demo-sender.ts). */
-export const SMOOTH_TS = SMOOTH_MPEGTS;
-
-/** ffmpeg sending AAC in MPEG-TS to an SRT URL (ffmpeg's latency is in microseconds). */
-export function ffmpegSender(url: string, maxMs = 60_000, extra: string[] = SMOOTH_TS): ChildProcess {
+/** ffmpeg sending AAC in MPEG-TS to an SRT URL, at its defaults (its latency is in microseconds). */
+export function ffmpegSender(url: string, maxMs = 60_000, extra: string[] = []): ChildProcess {
   return spawnBounded("ffmpeg", [...SINE, "-c:a", "aac", ...extra, "-f", "mpegts", url], maxMs);
 }
 
 /** ffmpeg writing MPEG-TS on stdout, piped into srt-live-transmit's stdin. */
 export function sltSender(srtUrl: string, maxMs = 60_000): { ff: ChildProcess; slt: ChildProcess } {
-  const ff = spawnBounded("ffmpeg", [...SINE, "-c:a", "aac", ...SMOOTH_TS, "-f", "mpegts", "pipe:1"], maxMs);
+  const ff = spawnBounded("ffmpeg", [...SINE, "-c:a", "aac", "-f", "mpegts", "pipe:1"], maxMs);
   const slt = spawnBounded("srt-live-transmit", ["-q", "file://con", srtUrl], maxMs);
   ff.stdout?.unpipe();
   ff.stdout?.pipe(slt.stdin as NodeJS.WritableStream);

@@ -5,16 +5,16 @@
  * Shared by test/e2e/switch-daemon.test.ts and bench/switch-latency.ts.
  */
 import type { ChildProcess } from "node:child_process";
-import { SMOOTH_TS, spawnBounded } from "../e2e/srt-helpers.js";
+import { spawnBounded } from "../e2e/srt-helpers.js";
 import { parseMedia, type MediaPlaylist } from "./m3u8.js";
 import { run, until } from "./proc.js";
 
 export const RATE = 48000;
 
 /**
- * ffmpeg sending a sine as AAC in MPEG-TS to an SRT listener. `-pes_payload_size 0
- * -muxdelay 0 -flush_packets 1` make it send every ~20-40 ms instead of ~330 ms bursts
- * (longer than a 300 ms starvationMs), also while it sends digital silence. `af` is an optional filter (e.g. a scheduled volume=0).
+ * ffmpeg sending a sine as AAC in MPEG-TS to an SRT listener, at its defaults (its muxer sends
+ * ~300 ms bursts, and digital silence in bursts up to ~0.7 s apart: the inputs adapt to that).
+ * `af` is an optional filter (e.g. a scheduled volume=0).
  */
 export function toneSender(
   port: number,
@@ -41,7 +41,6 @@ export function toneSender(
       "128k",
       "-f",
       "mpegts",
-      ...SMOOTH_TS,
       `srt://127.0.0.1:${port}?mode=caller&latency=120000`,
     ],
     opts.maxMs ?? 600_000,

@@ -136,16 +136,18 @@ export class Playout {
     }
     // The latest path sets the offset; each member's lateness is measured on its own envelope.
     const off = Math.max(...live.map((x) => x.off));
-    const need = Math.max(...live.map((x) => x.m.envelope.neededDelay(p) - (off - x.off)));
+    // A sender racing ahead of real time always has the audio due: it needs no more than the least.
+    const racing = live.some((x) => x.m.racing());
+    const need = racing ? 0 : Math.max(...live.map((x) => x.m.envelope.neededDelay(p) - (off - x.off)));
     const onAir = this.o.onAir();
-    this.updateDelay(p, need + (MARGIN_MS / 1000) * this.rate, onAir && this.tNext !== null);
+    this.updateDelay(p, need + (MARGIN_MS / 1000) * this.rate, onAir && this.tNext !== null && !racing);
     const target = p - off - this.delay;
     let t = this.tNext;
     if (t === null || this.pNext !== p) t = target;
     let err = target - t;
     // A sender far faster than real time cannot be slewed after: hold the target by jumping
     // (its oldest audio is dropped, counted as overruns) — on air too.
-    const holdByJumps = !onAir || live.some((x) => x.m.racing());
+    const holdByJumps = !onAir || racing;
     const jumpAt = ((holdByJumps ? JUMP_OFF_AIR_MS : JUMP_ON_AIR_MS) / 1000) * this.rate;
     if (Math.abs(err) > jumpAt) {
       t = target;

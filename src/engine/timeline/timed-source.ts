@@ -7,7 +7,7 @@
  */
 import type { FrameSource, InputTiming } from "../../types/index.js";
 import { ArrivalEnvelope } from "./arrival-envelope.js";
-import { ArrivalGaps } from "./arrival-gaps.js";
+import { ArrivalGaps } from "../../util/arrival-gaps.js";
 import type { Playout, PlayoutMember } from "./playout.js";
 import { TimedBuffer } from "./timed-buffer.js";
 
@@ -20,8 +20,12 @@ export interface TimedSourceOptions {
 
 /** Timestamp rounding absorbed as sample-count continuity (a frame lost is ≥ 8 ms). */
 const TOLERANCE_MS = 2;
-/** A sender delivering this many seconds of audio per second is not real time (a file, a loop). */
-const RACING_RATE = 1.5;
+/**
+ * A sender delivering this many seconds of audio per second, over RACING_WINDOW_SEC, is not real
+ * time (a file sent without -re). A real-time sender's bursts (≤ maxBufferMs, 2 s) stay below it.
+ */
+const RACING_RATE = 2;
+const RACING_WINDOW_SEC = 2;
 /** Audio kept behind the read position, for the interpolator and late duplicates. */
 const HISTORY_MS = 200;
 
@@ -101,7 +105,7 @@ export class TimedSource implements FrameSource, PlayoutMember {
       this.rateRef = { p: pArr, t: tEnd };
       return;
     }
-    if (pArr - ref.p < this.rate) return;
+    if (pArr - ref.p < RACING_WINDOW_SEC * this.rate) return;
     this.fast = (tEnd - ref.t) / (pArr - ref.p) > RACING_RATE;
     // Each second spent racing drops audio to hold the target: counted as an overrun.
     if (this.fast) this.overruns++;

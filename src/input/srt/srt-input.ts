@@ -8,6 +8,7 @@ import type { ErrorCode } from "../../errors/catalogue.js";
 import type { ErrorReporter } from "../../errors/reporter.js";
 import type { Logger } from "../../types/index.js";
 import { TypedEmitter } from "../../util/events.js";
+import { ArrivalGaps } from "../../util/arrival-gaps.js";
 import { Backoff } from "../../util/backoff.js";
 import { SRTO, SRT_KM_S, SRT_REJ, SrtError } from "./libsrt.js";
 import { numericEndpoint, resolveHostPort } from "./sockaddr.js";
@@ -54,10 +55,8 @@ export interface SrtInputStatus {
 export interface SrtInputOptions {
   id: string;
   srt: SrtOptions;
-  /** A publisher silent this long (past its usual arrival pattern) gives its place to a new caller. */
+  /** A publisher silent this long past its usual arrival pattern gives its place to a new caller. */
   starvationMs: number;
-  /** The publisher's usual longest gap between arrivals (a bursty sender's burst period), ms. */
-  expectedGapMs?: () => number;
   log: Logger;
   onData: (chunk: Buffer) => void;
   /**
@@ -93,6 +92,8 @@ export class SrtInput {
   private statsTimer: TimerHandle | null = null;
   private cancelConnect: (() => void) | null = null;
   private lastDataAt = 0;
+  /** The publisher's gaps between data (a bursty sender's period): its usual silence is no death. */
+  private readonly gaps = new ArrivalGaps();
   private pendingSince = 0;
   private lastError = "";
   private connections = 0;
@@ -231,7 +232,7 @@ export class SrtInput {
 
   /** Silence after which the publisher counts as gone: starvationMs past its usual longest gap. */
   private goneAfterMs(): number {
-    return this.opts.starvationMs + (this.opts.expectedGapMs?.() ?? 0);
+    return this.opts.starvationMs + this.gaps.quantiles(this.clock.monoMs()).max;
   }
 
   /** How long a newcomer may wait for the publisher to prove it is gone. */
@@ -290,6 +291,7 @@ export class SrtInput {
     this.publisher = c;
     this.connections++;
     this.lastDataAt = this.clock.monoMs();
+    this.gaps.reset();
     this.setState("connected");
     this.log.info({ peer: c.peer }, "srt connected");
     this.events.emit("connected", { peer: c.peer });
@@ -298,6 +300,7 @@ export class SrtInput {
         data: (chunk) => {
           this.receivedBytes += chunk.length;
           this.lastDataAt = this.clock.monoMs();
+          this.gaps.arrived(this.lastDataAt);
           this.opts.onData(chunk);
         },
         lost: (reason) => this.onLost(c, reason),

@@ -26,6 +26,8 @@ export class SniffingDecoder implements StreamDecoder {
   private headBytes = 0;
   private closed = false;
   private retired: Promise<void>[] = [];
+  /** Times the in-process path handed the connection to an ffmpeg process. */
+  fallbacks = 0;
 
   constructor(private readonly o: SniffingDecoderOptions) {}
 
@@ -88,6 +90,7 @@ export class SniffingDecoder implements StreamDecoder {
   /** The in-process path gave up on this stream: an ffmpeg process takes the connection. */
   private fallBack(reason: string, head: Buffer[]): void {
     if (this.closed || !this.inner) return;
+    this.fallbacks++;
     this.o.sink.problem(`decoding through ffmpeg: ${reason}`);
     this.retired.push(this.inner.close());
     this.inner = this.process(reason);

@@ -106,7 +106,10 @@ export class TsDecoder implements StreamDecoder {
     const codec = DECODABLE[f.codec];
     if (!codec) return this.fallBack(`no in-process decoder for ${f.codec}`);
     if (this.pendingJump) this.judgeJump(f.pts90k);
-    this.last = { endPts: f.pts90k + (f.samples * 90000) / f.sampleRate, arrivalPos: this.o.sink.arrivalPos() };
+    this.last = {
+      endPts: f.pts90k + (f.samples * 90000) / f.sampleRate,
+      arrivalPos: this.o.sink.arrivalPos(),
+    };
     if (this.codec !== f.codec) {
       if (this.codec !== null) this.restart("format-change");
       this.decoder.open(codec);
