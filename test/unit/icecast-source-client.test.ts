@@ -11,7 +11,8 @@ import { silentLogger } from "../../src/log.js";
 import { IcecastOutput } from "../../src/output/icecast/source-client.js";
 import { ManualStream } from "../helpers/icecast-feed.js";
 import { sleep, waitFor } from "../helpers/icecast-server.js";
-import { componentDeps } from "../helpers/deps.js";
+import { FakeClock } from "../../src/clock/fake-clock.js";
+import { componentDeps, testErrors } from "../helpers/deps.js";
 
 interface Peer {
   head: string;
@@ -169,72 +170,79 @@ void test("a server that stops reading costs dropped frames, never a blocked fee
   }
 });
 
-void test("refusals: reason logged in lastError, restarts counted, backoff doubles", async () => {
+void test("refusals on a fake clock: reason in lastError, restarts counted, reconnects 1 s doubling to 30 s", async () => {
   const answers = [
     "HTTP/1.0 401 Authentication Required\r\nContent-Type: text/plain\r\n\r\nYou need to authenticate\r\n",
     "HTTP/1.0 403 Forbidden\r\nConnection: Close\r\n\r\nMountpoint in use",
     "HTTP/1.1 409 Conflict\r\nContent-Length: 0\r\n\r\n",
     "HTTP/1.0 403 Forbidden\r\n\r\nContent-type not supported",
   ];
-  const times: number[] = [];
+  const clock = new FakeClock();
+  let attempts = 0;
   const { port, srv } = await scriptedServer((p) => {
-    times.push(performance.now());
-    const a = answers[times.length - 1];
+    const a = answers[attempts++];
     if (a) p.socket.end(a);
     else p.socket.write("HTTP/1.1 100 Continue\r\n\r\n");
   });
   const errors: string[] = [];
-  const stream = new ManualStream();
   const out = new IcecastOutput({
     config: config(port),
-    stream,
-    ...componentDeps(),
+    stream: new ManualStream(),
+    clock,
+    errors: testErrors(silentLogger(), clock),
     log: silentLogger(),
-    backoff: { initialMs: 100 },
   });
   out.on("state", (e) => {
     if (e.state === "backoff") errors.push(out.status().lastError ?? "");
   });
+  /** Real sockets answer in real time; the reconnect delays run on the fake clock only. */
+  const settle = (what: string, cond: () => boolean) => waitFor(what, 3000, cond);
   try {
     out.start();
-    await waitFor("running after 4 refusals", 5000, () => out.status().state === "running");
+    for (const [i, delayMs] of [1000, 2000, 4000, 8000].entries()) {
+      await settle(`refusal ${i + 1}`, () => errors.length === i + 1 && out.status().state === "backoff");
+      await clock.advanceAsync(delayMs - 1, 50);
+      assert.equal(attempts, i + 1, `no reconnect before the ${delayMs} ms backoff`);
+      await clock.advanceAsync(1);
+      await settle(`attempt ${i + 2}`, () => attempts === i + 2);
+    }
+    await settle("running after 4 refusals", () => out.status().state === "running");
     assert.equal(out.status().restarts, 4);
     assert.match(errors[0]!, /^401 bad credentials/);
     assert.match(errors[1]!, /^403 mount in use/);
     assert.match(errors[2]!, /^409 mount in use/);
     assert.match(errors[3]!, /^403 mount rejected \(Content-type not supported\)/);
-    const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    // 100, 200, 400, 800 ms (+ connect time).
-    assert.ok(gaps[0]! >= 90 && gaps[0]! < 400, `gaps ${gaps.join(", ")}`);
-    assert.ok(gaps[3]! >= 790, `gaps ${gaps.join(", ")}`);
   } finally {
     await out.close();
     srv.close();
   }
 });
 
-void test("no server at all: backoff, no throw; close() during backoff stops cleanly", async () => {
+void test("no server at all: backoff, no throw; close() during backoff stops cleanly (fake clock)", async () => {
   const { port, srv } = await scriptedServer(() => {});
   await new Promise<void>((r) => srv.close(() => r()));
+  const clock = new FakeClock();
   const stream = new ManualStream();
   const out = new IcecastOutput({
     config: config(port),
     stream,
-    ...componentDeps(),
+    clock,
+    errors: testErrors(silentLogger(), clock),
     log: silentLogger(),
-    backoff: { initialMs: 50 },
   });
   out.start();
-  await waitFor("two refused attempts", 3000, () => out.status().restarts >= 2);
+  await waitFor("a refused attempt", 3000, () => out.status().restarts === 1);
+  await clock.advanceAsync(1000);
+  await waitFor("a second refused attempt", 3000, () => out.status().restarts === 2);
   assert.match(out.status().lastError ?? "", /connection refused/);
-  assert.equal(out.status().state === "backoff" || out.status().state === "connecting", true);
+  assert.equal(out.status().state, "backoff");
   await feedFor(stream, 0, 5);
   assert.equal(out.status().sentBytes, 0);
   await out.close();
-  const r = out.status().restarts;
-  await sleep(200);
-  assert.equal(out.status().restarts, r);
+  await clock.advanceAsync(60_000, 1000);
+  assert.equal(out.status().restarts, 2, "no attempt after close");
   assert.equal(out.status().state, "stopped");
+  assert.equal(clock.pendingTimers, 0, "close() left no timer behind");
 });
 
 void test("a server that accepts TCP but never answers times out the handshake", async () => {

@@ -114,6 +114,9 @@ export class TimedSource implements FrameSource, PlayoutMember {
 
   read(out: Float32Array, frames: number, p: number): number {
     const plan = this.o.playout.frame(p, frames);
+    // A sender far faster than real time is not a live source: nothing it sends goes on air
+    // (it is held at its target meanwhile, so it plays at once when it slows to real time).
+    if (this.fast) return 0;
     return plan ? this.buffer.read(out, frames, plan.t0, plan.step) : 0;
   }
 

@@ -2,75 +2,34 @@
  * One SRT input (listener or caller): receives bytes and hands them to a sink, unread and
  * undecoded. Lifecycle goes out as events; `status()` is polled by the API and metrics.
  */
-import type { SrtOptions } from "../../config/schema.js";
 import type { Clock, TimerHandle } from "../../clock/clock.js";
-import type { ErrorCode } from "../../errors/catalogue.js";
-import type { ErrorReporter } from "../../errors/reporter.js";
 import type { Logger } from "../../types/index.js";
 import { TypedEmitter } from "../../util/events.js";
 import { ArrivalGaps } from "../../util/arrival-gaps.js";
 import { Backoff } from "../../util/backoff.js";
 import { SRTO, SRT_KM_S, SRT_REJ, SrtError } from "./libsrt.js";
+import { PublisherSlot } from "./publisher-slot.js";
 import { numericEndpoint, resolveHostPort } from "./sockaddr.js";
 import {
-  SrtListener,
-  SrtReactor,
-  connectSrt,
-  type SrtConnection,
-  type SrtSocketOptions,
-} from "./srt-socket.js";
-import { SrtStatsAccumulator, type SrtStatsSnapshot } from "./srt-stats.js";
+  REJECT_CODES,
+  SRT_REJECT_REASONS,
+  type SrtInputEvents,
+  type SrtInputOptions,
+  type SrtInputState,
+  type SrtInputStatus,
+  type SrtRejectReason,
+} from "./srt-input-types.js";
+import { SrtListener, SrtReactor, connectSrt, type SrtConnection, type SrtSocketOptions } from "./srt-socket.js";
+import { SrtStatsAccumulator } from "./srt-stats.js";
 
-export type SrtInputState = "listening" | "connecting" | "connected" | "idle" | "failed";
-
-/** Bounded label values of antenne_input_rejected_total{reason}. */
-export const SRT_REJECT_REASONS = ["busy", "streamid", "passphrase", "peer"] as const;
-export type SrtRejectReason = (typeof SRT_REJECT_REASONS)[number];
-
-const REJECT_CODES: Record<SrtRejectReason, ErrorCode> = {
-  busy: "ANTENNE_SRT_REJECTED_BUSY",
-  streamid: "ANTENNE_SRT_REJECTED_STREAMID",
-  passphrase: "ANTENNE_SRT_REJECTED_PASSPHRASE",
-  peer: "ANTENNE_SRT_REJECTED_PEER",
-};
-
-export interface SrtInputEvents {
-  connected: (e: { peer: string }) => void;
-  disconnected: (e: { reason: string }) => void;
-  rejected: (e: { reason: SrtRejectReason; peer: string | null }) => void;
-  state: (e: { state: SrtInputState }) => void;
-}
-
-export interface SrtInputStatus {
-  state: SrtInputState;
-  peer: string | null;
-  /** Publishers accepted (listener) or connections made (caller), in total. */
-  connections: number;
-  receivedBytes: number;
-  /** Every reason of SRT_REJECT_REASONS is present; the owner may add its own reasons. */
-  rejected: Record<SrtRejectReason, number> & Record<string, number>;
-  srt: SrtStatsSnapshot | null;
-}
-
-export interface SrtInputOptions {
-  id: string;
-  srt: SrtOptions;
-  /** A publisher silent this long past its usual arrival pattern gives its place to a new caller. */
-  starvationMs: number;
-  log: Logger;
-  onData: (chunk: Buffer) => void;
-  /**
-   * The owner calls `poll()` regularly (the channel: every program tick) to read what the
-   * publisher sent; otherwise every packet arrival wakes the process to read it.
-   */
-  polled?: boolean;
-  /** The process-wide reactor (one epoll wait for every input of every channel). */
-  reactor: SrtReactor;
-  clock: Clock;
-  errors: ErrorReporter;
-  peerIdleTimeoutMs?: number;
-  connectTimeoutMs?: number;
-}
+export {
+  SRT_REJECT_REASONS,
+  type SrtInputEvents,
+  type SrtInputOptions,
+  type SrtInputState,
+  type SrtInputStatus,
+  type SrtRejectReason,
+} from "./srt-input-types.js";
 
 export class SrtInput {
   private readonly events: TypedEmitter<SrtInputEvents>;
@@ -85,16 +44,14 @@ export class SrtInput {
   private closed = false;
   private listener: SrtListener | null = null;
   private publisher: SrtConnection | null = null;
-  /** A caller held back while the publisher may still be live (listener only). */
-  private pending: SrtConnection | null = null;
-  private pendingTimer: TimerHandle | null = null;
+  /** Listener only: who publishes when a second caller arrives. */
+  private readonly slot: PublisherSlot<SrtConnection>;
   private retryTimer: TimerHandle | null = null;
   private statsTimer: TimerHandle | null = null;
   private cancelConnect: (() => void) | null = null;
   private lastDataAt = 0;
   /** The publisher's gaps between data (a bursty sender's period): its usual silence is no death. */
   private readonly gaps = new ArrivalGaps();
-  private pendingSince = 0;
   private lastError = "";
   private connections = 0;
   private receivedBytes = 0;
@@ -118,6 +75,15 @@ export class SrtInput {
       connectTimeoutMs: opts.connectTimeoutMs ?? 3000,
       enforcedEncryption: s.mode === "caller",
     };
+    this.slot = new PublisherSlot<SrtConnection>(this.clock, {
+      hasPublisher: () => this.publisher !== null,
+      lastDataAt: () => this.lastDataAt,
+      goneAfterMs: () => this.goneAfterMs(),
+      // A sender that just died still delivers what SRT buffered (its latency), then falls silent.
+      holdMs: () => this.opts.srt.latencyMs + this.goneAfterMs() + 100,
+      take: (c) => this.replaceWith(c),
+      busy: (c) => this.reject(c, "busy"),
+    });
   }
 
   on<K extends keyof SrtInputEvents>(event: K, fn: SrtInputEvents[K]): void {
@@ -156,10 +122,9 @@ export class SrtInput {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const t of [this.pendingTimer, this.retryTimer, this.statsTimer]) t?.cancel();
+    for (const t of [this.retryTimer, this.statsTimer]) t?.cancel();
     this.cancelConnect?.();
-    this.pending?.close();
-    this.pending = null;
+    this.slot.close()?.close();
     if (this.publisher) this.endPublisher(this.publisher, "closed");
     this.listener?.close();
     this.listener = null;
@@ -207,52 +172,12 @@ export class SrtInput {
     if (this.closed) return c.close();
     const refused = this.admissionCheck(c);
     if (refused) return this.reject(c, refused);
-    if (!this.publisher) return this.adopt(c);
-    const idle = this.clock.monoMs() - this.lastDataAt;
-    if (idle >= this.goneAfterMs()) return this.replaceWith(c);
-    // The publisher sent something recently. A sender that just died still delivers what
-    // SRT buffered (up to latencyMs), then starves: hold the newcomer that long before
-    // deciding between "the publisher is gone" and "busy".
-    if (this.pending) this.reject(this.pending, "busy");
-    this.pending = c;
-    this.pendingSince = this.clock.monoMs();
-    c.watchLoss(() => {
-      if (this.pending === c) this.pending = null;
-    });
-    this.armPending();
-  }
-
-  private armPending(): void {
-    this.pendingTimer?.cancel();
-    const now = this.clock.monoMs();
-    const deadline = this.pendingSince + this.holdMs();
-    const due = Math.min(this.lastDataAt + this.goneAfterMs(), deadline);
-    this.pendingTimer = this.clock.timeout(() => this.decidePending(), Math.max(0, due - now) + 1);
+    this.slot.offer(c);
   }
 
   /** Silence after which the publisher counts as gone: starvationMs past its usual longest gap. */
   private goneAfterMs(): number {
     return this.opts.starvationMs + this.gaps.quantiles(this.clock.monoMs()).max;
-  }
-
-  /** How long a newcomer may wait for the publisher to prove it is gone. */
-  private holdMs(): number {
-    return this.opts.srt.latencyMs + this.goneAfterMs() + 100;
-  }
-
-  private decidePending(): void {
-    this.pendingTimer?.cancel();
-    this.pendingTimer = null;
-    const c = this.pending;
-    if (!c || c.isClosed) return void (this.pending = null);
-    const now = this.clock.monoMs();
-    if (this.publisher && now - this.lastDataAt < this.goneAfterMs()) {
-      if (now - this.pendingSince < this.holdMs()) return this.armPending();
-      this.pending = null;
-      return this.reject(c, "busy");
-    }
-    this.pending = null;
-    this.replaceWith(c);
   }
 
   /** Checked before reading a byte: wrong/missing passphrase, wrong stream id. */
@@ -325,7 +250,7 @@ export class SrtInput {
     if (this.closed) return;
     if (this.opts.srt.mode === "caller") return this.retry(this.opts.srt.connect);
     this.setState(this.listener ? "listening" : "failed");
-    if (this.pending) this.decidePending();
+    this.slot.publisherLost();
   }
 
   private endPublisher(c: SrtConnection, reason: string): void {
