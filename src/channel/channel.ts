@@ -10,7 +10,6 @@ import { Encoder } from "../encode/encoder.js";
 import { Crossfade } from "../engine/crossfade.js";
 import { PcmHistory } from "../engine/pcm-history.js";
 import { Program } from "../engine/program.js";
-import { Playout } from "../engine/timeline/playout.js";
 import { ChannelSwitch } from "../engine/switch-driver.js";
 import { restartGrid } from "../encode/encoder-args.js";
 import type { ErrorReporter } from "../errors/reporter.js";
@@ -20,6 +19,7 @@ import type { Runtime } from "../runtime.js";
 import type { ChannelInput, Output, ProgramHealth, StateStore, SwitchEvent } from "../types/index.js";
 import { TypedEmitter } from "../util/events.js";
 import { VERSION } from "../version.js";
+import { Playouts } from "./playouts.js";
 import { ProgramMeter } from "./program-meter.js";
 import { inputStatus, round1 } from "./status.js";
 import { PREFERRED_KEY, SwitchControl } from "./switch-control.js";
@@ -64,8 +64,6 @@ export class Channel implements ChannelView, ProgramHealth {
   private readonly control: SwitchControl;
   private readonly startedMs: number;
   private readonly switchCounts = new Map<string, number>();
-  /** One playout per timeline: a group's paths share theirs, other inputs have their own. */
-  private readonly playouts = new Map<string, Playout>();
   private metadata: { title: string; artist: string } | null = null;
   private closed: Promise<void> | null = null;
 
@@ -76,12 +74,19 @@ export class Channel implements ChannelView, ProgramHealth {
     this.startedMs = clock.monoMs();
     this.events = new TypedEmitter<ChannelEvents>(deps.log);
     const format = cfg.audio;
+    const playouts = new Playouts({
+      sampleRate: format.sampleRate,
+      bufferMs: cfg.switcher.bufferMs,
+      maxBufferMs: cfg.switcher.maxBufferMs,
+      active: () => this.switch.active,
+      log: deps.log,
+    });
     this.inputs = cfg.inputs.map((i) =>
       createInput(i, {
         format,
         bufferMs: cfg.switcher.bufferMs,
         starvationMs: cfg.switcher.starvationMs,
-        playout: (group) => this.playoutFor(group ?? `input:${i.id}`),
+        playout: (group) => playouts.for(i.id, group),
         runtime,
         log: deps.log.child({ input: i.id }),
         errors,
@@ -156,23 +161,6 @@ export class Channel implements ChannelView, ProgramHealth {
     });
     this.outputs = this.built.outputs;
     this.wireEvents();
-  }
-
-  private playoutFor(key: string): Playout {
-    let p = this.playouts.get(key);
-    if (!p) {
-      const { bufferMs, maxBufferMs } = this.deps.config.switcher;
-      p = new Playout({
-        id: key,
-        sampleRate: this.deps.config.audio.sampleRate,
-        minDelayMs: bufferMs,
-        maxDelayMs: maxBufferMs,
-        onAir: () => p!.members.some((m) => m.id === this.switch.active),
-        log: this.deps.log,
-      });
-      this.playouts.set(key, p);
-    }
-    return p;
   }
 
   private savedPreference(): string | null {

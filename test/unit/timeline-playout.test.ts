@@ -28,6 +28,8 @@ interface Sender {
   lost?: (k: number) => boolean;
   /** Input position of the first sample (a sender's PTS origin). */
   t0?: number;
+  /** Added to the positions the sender stamps, not to its content (another PTS epoch). */
+  label?: number;
 }
 
 interface Arrival {
@@ -49,7 +51,7 @@ function arrivals(s: Sender, fromP: number, toP: number): Arrival[] {
     const pcm = new Float32Array(s.chunk);
     for (let i = 0; i < s.chunk; i++) pcm[i] = ((t0 + k * s.chunk + i) % RAMP) / RAMP;
     last = Math.max(last, made + s.delay(k));
-    out.push({ pArr: last, t: t0 + k * s.chunk, pcm });
+    out.push({ pArr: last, t: t0 + k * s.chunk + (s.label ?? 0), pcm });
   }
   return out;
 }
@@ -267,4 +269,31 @@ test("a sender that stops: its buffered audio plays to its end, then the timelin
   const lastPlayed = [...r.played].findLastIndex((v) => !Number.isNaN(v));
   const expected = 10 * RATE + 480 + p.delay;
   assert.ok(Math.abs(lastPlayed - expected) < FRAME * TICK_FRAMES, `played to ${lastPlayed} (≈ ${expected})`);
+});
+
+test("a path that joined after a PTS wrap (another 2^33 epoch) is aligned on the group", () => {
+  const rnd = seededRandom(9);
+  const wrap = (2 ** 33 * RATE) / 90000;
+  const p = playout();
+  const a = source("a", p);
+  const b = source("b", p);
+  const la = arrivals({ rate: 1, chunk: 1024, delay: () => 500 + rnd() * 500, t0: 1000 }, 0, 20 * RATE);
+  // The same audio, numbered one wrap period later (its unwrapping started in the next epoch).
+  const lb = arrivals(
+    { rate: 1, chunk: 1024, delay: () => 900 + rnd() * 500, t0: 1000, label: wrap },
+    0,
+    20 * RATE,
+  );
+  const [ra, rb] = run(
+    [
+      { src: a, arrivals: la },
+      { src: b, arrivals: lb },
+    ],
+    20,
+  );
+  assert.ok(ra && rb);
+  let worst = 0;
+  for (let i = 3 * RATE; i < ra.played.length; i++)
+    worst = Math.max(worst, Math.abs(ra.played[i]! - rb.played[i]!));
+  assert.ok(worst <= 1, `both paths play the same audio at every sample (worst ${worst})`);
 });

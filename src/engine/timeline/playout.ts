@@ -100,6 +100,15 @@ export class Playout {
     return (this.maxDelay / this.rate) * 1000;
   }
 
+  /**
+   * The envelope offset at `p` of the other live members (null without any): a member starting a
+   * timeline aligns on it (its PTS may sit in another 2^33 epoch than theirs).
+   */
+  referenceOffset(p: number, except: PlayoutMember): number | null {
+    const others = this.members.filter((m) => m !== except && m.live() && m.envelope.primed);
+    return others.length === 0 ? null : Math.max(...others.map((m) => m.envelope.offset(p)));
+  }
+
   /** Where the next frame will read (input position), or null while nothing is primed. */
   get position(): number | null {
     return this.tNext;

@@ -37,6 +37,11 @@ export class TimedSource implements FrameSource, PlayoutMember {
   private readonly rate: number;
   private connected = false;
   private lastArrivalMs = 0;
+  /**
+   * Added to this timeline's positions so it matches the group's: MPEG-TS PTS wrap every 2^33
+   * ticks, and a path that connected after a wrap counts from another epoch than one before it.
+   */
+  private alignment: number | null = null;
   /** Arrivals that pushed out audio not played yet (a sender far faster than real time). */
   overruns = 0;
   /** The sender delivers audio much faster than real time (measured over the last second). */
@@ -64,6 +69,7 @@ export class TimedSource implements FrameSource, PlayoutMember {
     this.connected = connected;
     this.fast = false;
     this.rateRef = null;
+    this.alignment = null;
     this.epoch++;
     this.envelope.reset();
     this.buffer.reset();
@@ -83,6 +89,7 @@ export class TimedSource implements FrameSource, PlayoutMember {
     if (pcm.length === 0) return;
     this.connected = true;
     const frames = pcm.length / this.o.channels;
+    t += this.alignment ??= this.alignTo(pArr, t + frames);
     this.envelope.observe(pArr, t, t + frames);
     this.measureRate(pArr, t + frames);
     this.gaps.arrived(monoMs);
@@ -92,6 +99,14 @@ export class TimedSource implements FrameSource, PlayoutMember {
     // The ring was full and what it pushed out had not played yet: the sender outran real time.
     const pos = this.o.playout.position;
     if (this.buffer.trimmed !== trimmed && pos !== null && this.buffer.start > pos) this.overruns++;
+  }
+
+  /** Whole PTS-wrap periods that bring this timeline nearest the group's (0 alone). */
+  private alignTo(pArr: number, tEnd: number): number {
+    const ref = this.o.playout.referenceOffset(pArr, this);
+    if (ref === null) return 0;
+    const wrap = (2 ** 33 * this.rate) / 90000;
+    return Math.round((pArr - tEnd - ref) / wrap) * wrap;
   }
 
   racing(): boolean {

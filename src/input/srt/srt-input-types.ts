@@ -57,4 +57,3 @@ export interface SrtInputOptions {
   peerIdleTimeoutMs?: number;
   connectTimeoutMs?: number;
 }
-

@@ -19,7 +19,13 @@ import {
   type SrtInputStatus,
   type SrtRejectReason,
 } from "./srt-input-types.js";
-import { SrtListener, SrtReactor, connectSrt, type SrtConnection, type SrtSocketOptions } from "./srt-socket.js";
+import {
+  SrtListener,
+  SrtReactor,
+  connectSrt,
+  type SrtConnection,
+  type SrtSocketOptions,
+} from "./srt-socket.js";
 import { SrtStatsAccumulator } from "./srt-stats.js";
 
 export {
