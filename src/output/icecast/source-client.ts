@@ -212,7 +212,10 @@ export class IcecastOutput implements Output {
             t.cancel();
             resolve();
           });
-          socket.end();
+          // Icecast 2.4.4 takes a TLS close_notify for "no data yet" and keeps the mount (spinning)
+          // forever; a TCP close without it ends the source. So over TLS: flush, then close.
+          if (this.target.tls) socket.write(Buffer.alloc(0), () => socket.destroy());
+          else socket.end();
         });
       } else {
         socket.destroy();
