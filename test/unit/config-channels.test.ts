@@ -57,10 +57,10 @@ test("fip.yaml without its environment is refused, naming each missing secret wh
   const missing = err.issues.map((i) => `${i.line} ${/variable (\w+)/.exec(i.message)?.[1]}`);
   assert.deepEqual(missing, [
     "15 SRT_PASSPHRASE",
-    "49 ICECAST_PASSWORD",
-    "52 ICECAST_PASSWORD",
-    "58 ICECAST_ADMIN_PASSWORD",
-    "61 ANTENNE_API_TOKEN",
+    "47 ICECAST_PASSWORD",
+    "48 ICECAST_PASSWORD",
+    "54 ICECAST_ADMIN_PASSWORD",
+    "57 ANTENNE_API_TOKEN",
   ]);
 });
 
