@@ -143,11 +143,7 @@ export const channelSchema = z.strictObject({
       token: z.string().default(""),
       serveHls: z.boolean().default(true),
       /** The fleet's listeners service (`antenne listeners`): the status page shows its count. */
-      listenersUrl: z
-        .string()
-        .regex(/^https?:\/\//, "must be an http(s) URL")
-        .nullable()
-        .default(null),
+      listenersUrl: httpUrl.nullable().default(null),
     })
     .prefault({}),
 });

@@ -146,6 +146,11 @@ const BAD: [string, string, string[]][] = [
     GOOD.replace("profiles: [p] }", 'profiles: [p], push: { url: "https://[origin/" } }'),
     ["c.yaml:8:50: outputs.hls.push.url: must be an http(s) URL"],
   ],
+  [
+    "listeners service URL",
+    GOOD + 'api: { listenersUrl: "listeners:9100" }\n',
+    ["c.yaml:9:22: api.listenersUrl: must be an http(s) URL"],
+  ],
 ];
 
 for (const [name, text, expected] of BAD) {
