@@ -81,6 +81,19 @@ test("the image holds dist/src, the page and the runtime dependencies: no tests,
   assert.ok(statSync(join(root, "etc/antenne")).isDirectory());
 });
 
+test("every module of dist/src loads with the image's node_modules alone (no dev dependency at run time)", async () => {
+  const src = join(root, "app/dist/src");
+  // The two entry points run on import; everything else only defines.
+  const entries = new Set(["cli.js", "healthcheck.js"]);
+  const files = readdirSync(src, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".js") && !entries.has(f))
+    .map((f) => join(src, f));
+  assert.ok(files.length > 50, `${files.length} modules`);
+  const script = `for (const f of ${JSON.stringify(files)}) await import(f).catch((e) => { console.error(f, e.message); process.exitCode = 1; });`;
+  const r = await run("node", ["--input-type=module", "-e", script], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+});
+
 test("the daemon runs from the image as its user: healthz, readyz, HLS, HEALTHCHECK, clean stop within 5 s", async (t) => {
   const missing = image.packages.filter((p) => !installed(p));
   if (missing.length > 0)
