@@ -1,6 +1,4 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import { z } from "zod";
@@ -9,6 +7,7 @@ import type { Clock } from "../clock/clock.js";
 import { sendError } from "./errors.js";
 import { registerEvents } from "./events.js";
 import { registerHlsStatic } from "./hls-static.js";
+import { registerPage } from "./page.js";
 
 export interface ApiDeps {
   view: ChannelView;
@@ -27,8 +26,6 @@ const metadataBody = z.strictObject({
   title: z.string().max(500).default(""),
   artist: z.string().max(500).default(""),
 });
-const STATIC = fileURLToPath(new URL("../../../src/api/static/", import.meta.url));
-const HLSJS = fileURLToPath(new URL("../../../node_modules/hls.js/dist/hls.min.js", import.meta.url));
 
 /** The channel's refusal codes, as HTTP statuses (only the API knows about HTTP). */
 const SWITCH_STATUS: Record<Exclude<SwitchResult, { ok: true }>["code"], number> = {
@@ -142,20 +139,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return r.ok ? liveSource() : sendError(reply, SWITCH_STATUS[r.code], r.message);
   });
 
-  const page = (file: string, type: string) => async (_req: unknown, reply: import("fastify").FastifyReply) =>
-    reply
-      .header("content-type", type)
-      .header("cache-control", "no-cache")
-      .send(readFileSync(STATIC + file));
-  app.get("/", page("index.html", "text/html; charset=utf-8"));
-  app.get("/static/app.js", page("app.js", "text/javascript; charset=utf-8"));
-  app.get("/static/style.css", page("style.css", "text/css; charset=utf-8"));
-  app.get("/static/hls.min.js", async (_req, reply) =>
-    reply
-      .header("content-type", "text/javascript")
-      .header("cache-control", "max-age=86400")
-      .send(readFileSync(HLSJS)),
-  );
+  registerPage(app);
   if (deps.hlsDir) registerHlsStatic(app, deps.hlsDir);
   return app;
 }

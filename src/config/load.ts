@@ -1,27 +1,23 @@
+/**
+ * Reads a channel file into a validated config. Every problem of a file is reported in one go:
+ * unresolved variables, schema errors and cross-references (ids, profiles, ports, mounts, input
+ * files), each at its line and column. `check` and `run` both load through here, so a file that
+ * passes `check` is one `run` accepts.
+ */
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { LineCounter, parseDocument, type Document } from "yaml";
+import type { z } from "zod";
+import { crossCheck, icecastId, mountOf, type PathIssue } from "./cross-check.js";
+import { fileInputIssues, readableFile, type FileProbe } from "./file-check.js";
+import { interpolate, type Env } from "./interpolate.js";
+import { ConfigError, type ConfigIssue } from "./issues.js";
+import { locate } from "./locate.js";
 import { channelSchema, type ChannelConfigRaw, type IcecastConfigRaw } from "./schema.js";
 
-/** One problem in a channel file, printed as `FILE:LINE:COL: key.path: message`. */
-export interface ConfigIssue {
-  file: string;
-  line: number;
-  col: number;
-  path: string;
-  message: string;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly issues: ConfigIssue[]) {
-    super(issues.map(formatIssue).join("\n"));
-    this.name = "ConfigError";
-  }
-}
-
-export function formatIssue(i: ConfigIssue): string {
-  return `${i.file}:${i.line}:${i.col}: ${i.path || "(root)"}: ${i.message}`;
-}
+export { ConfigError, formatIssue, type ConfigIssue } from "./issues.js";
+export type { Env } from "./interpolate.js";
+export type { FileProbe } from "./file-check.js";
 
 export interface IcecastConfig extends Omit<IcecastConfigRaw, "id"> {
   id: string;
@@ -34,10 +30,11 @@ export interface ChannelConfig extends Omit<ChannelConfigRaw, "outputs"> {
   outputs: { hls: ChannelConfigRaw["outputs"]["hls"]; icecast: IcecastConfig[] };
 }
 
-type Env = Record<string, string | undefined>;
-const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g;
-
-export function loadChannelFile(file: string, env: Env = process.env): ChannelConfig {
+export function loadChannelFile(
+  file: string,
+  env: Env = process.env,
+  probe: FileProbe = readableFile,
+): ChannelConfig {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -46,158 +43,73 @@ export function loadChannelFile(file: string, env: Env = process.env): ChannelCo
       { file, line: 1, col: 1, path: "", message: `cannot read file: ${(err as Error).message}` },
     ]);
   }
-  return parseChannel(text, file, env);
+  return parseChannel(text, file, env, probe);
 }
 
-export function parseChannel(text: string, file: string, env: Env = process.env): ChannelConfig {
+/** `probe` tells whether a file input's file can be read (the real file system by default). */
+export function parseChannel(
+  text: string,
+  file: string,
+  env: Env = process.env,
+  probe: FileProbe = readableFile,
+): ChannelConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number, path: string, message: string): ConfigIssue => {
     const p = lc.linePos(offset);
     return { file, line: p.line, col: p.col, path, message };
   };
+  // Past a syntax error, positions and structure are guesses: report only those.
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((e) => at(e.pos[0], "", e.message.split("\n")[0] ?? e.message)));
   }
-  const envIssues: ConfigIssue[] = [];
-  interpolate(doc.contents, [], env, (node, path, msg) =>
-    envIssues.push(at(node.range?.[0] ?? 0, path, msg)),
-  );
-  if (envIssues.length > 0) throw new ConfigError(envIssues);
-
-  const result = channelSchema.safeParse(doc.toJS());
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((iss) => {
-        const path = iss.path.map(String);
-        // An unknown key is reported at the key itself, not at its parent map.
-        const keys = iss.code === "unrecognized_keys" ? iss.keys : [];
-        const node = locate(doc, path, keys[0]);
-        const msg =
-          keys.length > 0
-            ? `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}`
-            : iss.message;
-        const fullPath = keys.length === 1 ? [...path, keys[0]!] : path;
-        return at(node?.range?.[0] ?? 0, fullPath.join("."), msg);
-      }),
-    );
-  }
-  const cfg = result.data;
-  const cross = crossCheck(cfg);
-  if (cross.length > 0) {
-    throw new ConfigError(
-      cross.map(([path, msg]) => at(locate(doc, path.split("."))?.range?.[0] ?? 0, path, msg)),
-    );
-  }
-  return resolveChannel(cfg, file);
-}
-
-function interpolate(
-  node: unknown,
-  path: string[],
-  env: Env,
-  fail: (node: Node, path: string, msg: string) => void,
-): void {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : "?";
-      interpolate(pair.value, [...path, key], env, fail);
-    }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, i) => interpolate(item, [...path, String(i)], env, fail));
-  } else if (isScalar(node) && typeof node.value === "string" && node.value.includes("${")) {
-    const raw = node.value;
-    const out = raw.replace(
-      VAR,
-      (_m, name: string, hasDefault: string | undefined, def: string | undefined) => {
-        const v = env[name];
-        if (v !== undefined && v !== "") return v;
-        if (hasDefault !== undefined) return def ?? "";
-        if (v === "") return "";
-        fail(
-          node,
-          path.join("."),
-          `environment variable ${name} is not set (use \${${name}:-default} for a default)`,
-        );
-        return "";
-      },
-    );
-    // A plain scalar that was only a variable takes the type its value reads as.
-    const whole = /^\$\{[^}]+\}$/.test(raw) && node.type === "PLAIN";
-    if (whole && /^-?\d+(\.\d+)?$/.test(out)) node.value = Number(out);
-    else if (whole && (out === "true" || out === "false")) node.value = out === "true";
-    else node.value = out;
-  }
-}
-
-function locate(doc: Document, path: string[], key?: string): Node | undefined {
-  const segs: (string | number)[] = path.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-  for (let n = segs.length; n >= 0; n--) {
-    const target = doc.getIn(segs.slice(0, n), true) as unknown;
-    if (n === segs.length && key !== undefined && isMap(target)) {
-      const pair = target.items.find((it) => isScalar(it.key) && it.key.value === key);
-      if (pair && isScalar(pair.key)) return pair.key;
-    }
-    if (n < segs.length && isMap(target)) {
-      const next = segs[n];
-      const pair = target.items.find((it) => isScalar(it.key) && it.key.value === next);
-      if (pair && isScalar(pair.key)) return pair.key;
-    }
-    if (target && typeof target === "object" && "range" in target) return target as Node;
-  }
-  return undefined;
-}
-
-function crossCheck(cfg: ChannelConfigRaw): [string, string][] {
-  const out: [string, string][] = [];
-  const seen = new Map<string, number>();
-  const binds = new Map<string, number>();
-  cfg.inputs.forEach((inp, i) => {
-    if (seen.has(inp.id))
-      out.push([`inputs.${i}.id`, `duplicate input id "${inp.id}" (also inputs.${seen.get(inp.id)})`]);
-    seen.set(inp.id, i);
-    if ("srt" in inp && inp.srt.mode === "listener") {
-      const port = inp.srt.bind.slice(inp.srt.bind.lastIndexOf(":") + 1);
-      if (binds.has(port))
-        out.push([`inputs.${i}.srt.bind`, `port ${port} is already bound by inputs.${binds.get(port)}`]);
-      binds.set(port, i);
-    }
+  const issues: ConfigIssue[] = [];
+  const envPaths = new Set<string>();
+  interpolate(doc.contents, [], env, (node, path, msg) => {
+    envPaths.add(path);
+    issues.push(at(node.range?.[0] ?? 0, path, msg));
   });
-  const profiles = Object.keys(cfg.profiles);
-  const hls = cfg.outputs.hls;
-  hls?.profiles.forEach((p, i) => {
-    if (!profiles.includes(p))
-      out.push([
-        `outputs.hls.profiles.${i}`,
-        `unknown profile "${p}" (defined: ${profiles.join(", ") || "none"})`,
-      ]);
-  });
-  if (hls && new Set(hls.profiles).size !== hls.profiles.length)
-    out.push(["outputs.hls.profiles", "a profile is listed twice"]);
-  const iceIds = new Set<string>();
-  cfg.outputs.icecast.forEach((ice, i) => {
-    if (!profiles.includes(ice.profile))
-      out.push([
-        `outputs.icecast.${i}.profile`,
-        `unknown profile "${ice.profile}" (defined: ${profiles.join(", ") || "none"})`,
-      ]);
-    const oid = icecastId(ice);
-    if (oid === "hls" || iceIds.has(oid)) out.push([`outputs.icecast.${i}`, `duplicate output id "${oid}"`]);
-    iceIds.add(oid);
-  });
-  return out;
-}
-
-function mountOf(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).pathname.replace(/^\//, ""));
-  } catch {
-    return url;
+  const raw: unknown = doc.toJS();
+  const result = channelSchema.safeParse(raw);
+  const found: Placed[] = [
+    ...(result.success ? [] : schemaIssues(doc, result.error.issues)),
+    ...[...crossCheck(raw), ...fileInputIssues(raw, dirname(resolve(file)), probe)].map((p) =>
+      placed(doc, p),
+    ),
+  ];
+  for (const { offset, path, message } of found) {
+    // A value left empty by a missing variable is reported once, as the missing variable.
+    if (!envPaths.has(path)) issues.push(at(offset, path, message));
   }
+  if (issues.length > 0 || !result.success) throw new ConfigError(issues);
+  return resolveChannel(result.data, file);
 }
 
-function icecastId(ice: IcecastConfigRaw): string {
-  return ice.id ?? mountOf(ice.url);
+/** An issue at a character offset of the file. */
+interface Placed {
+  offset: number;
+  path: string;
+  message: string;
+}
+
+/** Reported at its value, or at the deepest part of its path that is written. */
+function placed(doc: Document, [path, message]: PathIssue): Placed {
+  return { offset: locate(doc, path.split("."))?.range?.[0] ?? 0, path, message };
+}
+
+function schemaIssues(doc: Document, issues: z.core.$ZodIssue[]): Placed[] {
+  return issues.map((iss) => {
+    const path = iss.path.map(String);
+    // An unknown key is reported at the key itself, not at its parent map.
+    const keys = iss.code === "unrecognized_keys" ? iss.keys : [];
+    const node = locate(doc, path, keys[0]);
+    const message =
+      keys.length > 0
+        ? `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}`
+        : iss.message;
+    const fullPath = keys.length === 1 ? [...path, keys[0]!] : path;
+    return { offset: node?.range?.[0] ?? 0, path: fullPath.join("."), message };
+  });
 }
 
 function resolveChannel(cfg: ChannelConfigRaw, file: string): ChannelConfig {

@@ -1,14 +1,37 @@
 import { z } from "zod";
+import { parseAdminUrl, parseSourceUrl } from "../output/icecast/request.js";
+import { hostPortProblem } from "./host-port.js";
 
 // Durations are plain numbers with the unit in the key name; bitrates are strings like "96k".
+// Values are checked with the same functions `run` uses on them, so `check` accepts only what runs.
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must match [A-Za-z0-9][A-Za-z0-9_.-]*");
-const hostPort = z
-  .string()
-  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, 'must be "host:port" (IPv6 as "[::1]:port")');
+
+/** A string `parse` accepts; its error message becomes the issue's. */
+const parsedBy = (parse: (s: string) => unknown) =>
+  z.string().superRefine((s, ctx) => {
+    try {
+      parse(s);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  });
+const address = (minPort: 0 | 1) =>
+  z.string().superRefine((s, ctx) => {
+    const problem = hostPortProblem(s, minPort);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+/** Where we listen (port 0: any free port) and where we connect to (a real port). */
+const hostPort = address(0);
+const peerHostPort = address(1);
+const httpUrl = parsedBy((s) => {
+  const scheme = URL.canParse(s) ? new URL(s).protocol : null;
+  if (scheme !== "http:" && scheme !== "https:") throw new Error("must be an http(s) URL");
+});
 const bitrate = z
   .string()
   .regex(/^\d+(\.\d+)?k$/, 'must be a bitrate like "96k"')
-  .transform((s) => Math.round(parseFloat(s) * 1000));
+  .transform((s) => Math.round(parseFloat(s) * 1000))
+  .refine((b) => b >= 8000, "must be at least 8k");
 
 const srtCommon = {
   latencyMs: z.number().int().min(20).max(8000).default(200),
@@ -20,7 +43,7 @@ const srtCommon = {
   streamId: z.string().max(512).nullable().default(null),
 };
 const srtListener = z.strictObject({ mode: z.literal("listener"), bind: hostPort, ...srtCommon });
-const srtCaller = z.strictObject({ mode: z.literal("caller"), connect: hostPort, ...srtCommon });
+const srtCaller = z.strictObject({ mode: z.literal("caller"), connect: peerHostPort, ...srtCommon });
 
 const inputBase = { id, autofallback: z.boolean().default(true) };
 /**
@@ -43,11 +66,17 @@ const toneInput = z.strictObject({
 });
 const input = z.union([srtInput, fileInput, toneInput]);
 
-const profile = z.strictObject({ codec: z.enum(["aac", "mp3"]), bitrate });
+// MPEG audio layer III stops at 320 kbit/s: lame would encode less than the stream announces.
+const profile = z
+  .strictObject({ codec: z.enum(["aac", "mp3"]), bitrate })
+  .refine((p) => p.codec !== "mp3" || p.bitrate <= 320_000, {
+    message: "mp3 bitrates go up to 320k",
+    path: ["bitrate"],
+  });
 
 const icecast = z.strictObject({
   id: id.optional(),
-  url: z.string().regex(/^https?:\/\/[^/]+\/.+/, 'must be "http://user:password@host:port/mount"'),
+  url: parsedBy(parseSourceUrl),
   profile: z.string(),
   name: z.string().optional(),
   description: z.string().optional(),
@@ -55,7 +84,9 @@ const icecast = z.strictObject({
   /** Sent as `ice-url`. */
   homepage: z.string().optional(),
   public: z.boolean().default(false),
-  admin: z.string().nullable().default(null),
+  admin: parsedBy((s) => parseAdminUrl(s, "admin"))
+    .nullable()
+    .default(null),
   method: z.enum(["PUT", "SOURCE"]).default("PUT"),
 });
 
@@ -66,7 +97,7 @@ const hls = z.strictObject({
   profiles: z.array(z.string()).min(1),
   push: z
     .strictObject({
-      url: z.string().regex(/^https?:\/\//, "must be an http(s) URL"),
+      url: httpUrl,
       method: z.enum(["PUT", "POST"]).default("PUT"),
     })
     .nullable()
@@ -112,11 +143,7 @@ export const channelSchema = z.strictObject({
       token: z.string().default(""),
       serveHls: z.boolean().default(true),
       /** The fleet's listeners service (`antenne listeners`): the status page shows its count. */
-      listenersUrl: z
-        .string()
-        .regex(/^https?:\/\//, "must be an http(s) URL")
-        .nullable()
-        .default(null),
+      listenersUrl: httpUrl.nullable().default(null),
     })
     .prefault({}),
 });

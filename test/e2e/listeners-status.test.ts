@@ -47,7 +47,7 @@ describe("listener count on the daemon's API and status page", { timeout: 60_000
     assert.deepEqual(await r.json(), { channel: "fip", hls: 3, icecast: 0, total: 3 });
     const page = await (await fetch(`${d.url}/`)).text();
     assert.match(page, /id="listeners"[^>]*hidden/);
-    const js = await (await fetch(`${d.url}/static/app.js`)).text();
+    const js = await (await fetch(`${d.url}/static/listeners.js`)).text();
     assert.match(js, /fetch\("\/api\/v1\/listeners"\)/);
   });
 

@@ -1,24 +1,32 @@
 /**
- * The status page in a real headless Chromium against the real daemon (two tone inputs, HLS,
- * an API token): it shows the active input live from the events stream, asks for the token
- * once when switching, switches, clears the preference with the stored token, shows a 409's
- * reason as text (never as HTML), and renders to a non-empty PNG.
+ * The status page in a real headless Chromium against the real daemon (two tone inputs and an
+ * SRT listener with a passphrase, HLS, an API token): it shows the active input live from the
+ * events stream, the facts of each input's kind, asks for the token once when switching,
+ * switches, clears the preference with the stored token, shows a 409's reason as text (never as
+ * HTML), lists problems as they happen (a caller with a wrong passphrase), and renders to a
+ * non-empty PNG. The page's ES modules are served by exact name only.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { get } from "node:http";
 import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { parseChannel } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { silentLogger } from "../../src/log.js";
 import type { ChannelStatus } from "../../src/channel/view.js";
 import { systemClock } from "../../src/clock/clock.js";
+import { freeUdpPort } from "../helpers/ports.js";
+import { Background } from "../helpers/proc.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "page-test-token-7f3a";
+const STATIC = fileURLToPath(new URL("../../../src/api/static/", import.meta.url));
+let srtPort = 0;
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install chromium)`;
 
 let dir: string;
@@ -58,8 +66,8 @@ async function waitUntil<T>(
 
 before(
   async () => {
-    if (skip) return;
     dir = await mkdtemp(join(tmpdir(), "antenne-page-"));
+    srtPort = await freeUdpPort();
     const yaml = `
 channel: pagetest
 audio: { sampleRate: 48000, channels: 2 }
@@ -68,6 +76,8 @@ inputs:
     tone: { frequencyHz: 440 }
   - id: backup
     tone: { frequencyHz: 660 }
+  - id: studio
+    srt: { mode: listener, bind: "127.0.0.1:${srtPort}", passphrase: "studio-secret-42" }
 switcher:
   silence: { minNoiseSec: 0.2 }
   returnDelaySec: 1
@@ -85,6 +95,7 @@ api:
 `;
     const config = parseChannel(yaml, join(dir, "pagetest.yaml"), {});
     daemon = await startDaemon(config, silentLogger(), systemClock);
+    if (skip) return;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       timeout: 30_000,
@@ -132,7 +143,13 @@ void test(
       /\bis-active\b/,
     );
     assert.equal(await page.locator("#preferred").textContent(), "none (priority order)");
-    assert.equal(await page.locator(".input").count(), 2);
+    assert.equal(await page.locator(".input").count(), 3);
+    // Each card shows its kind's facts: the tone's frequency, the SRT link.
+    await page.locator('.input[data-input="backup"] .fact', { hasText: "660 Hz" }).waitFor();
+    const studio = page.locator('.input[data-input="studio"]');
+    await studio.locator(".badge", { hasText: /^listening$/ }).waitFor();
+    assert.equal(await studio.locator(".fact dt", { hasText: "SRT peer" }).count(), 1);
+    assert.equal(await page.locator('.input[data-input="main"] .fact dt', { hasText: "SRT" }).count(), 0);
     // Levels arrive with the periodic status events: a -18 dBFS tone shows a moving meter.
     await waitUntil("main's level on the page", 10_000, async () => {
       const text = (await page.locator('.input[data-input="main"] .fact dd').first().textContent()) ?? "";
@@ -226,6 +243,40 @@ void test("a rejected stored token is asked for again, once", { skip, timeout: 3
   assert.equal(s.preferred, "backup");
 });
 
+void test(
+  "a caller with a wrong passphrase appears in the problem list, as text",
+  { skip, timeout: 30_000 },
+  async () => {
+    assert.equal(await page.locator("#problems li.problem").count(), 0, "no problem before");
+    const url = `srt://127.0.0.1:${srtPort}?mode=caller&latency=120000&passphrase=not-the-secret-9`;
+    const args = [
+      "-nostdin",
+      "-loglevel",
+      "error",
+      "-re",
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=frequency=440:sample_rate=48000",
+    ];
+    const caller = new Background("ffmpeg", [...args, "-c:a", "aac", "-f", "mpegts", url], 20_000);
+    try {
+      const item = page.locator('#problems li.problem[data-code="ANTENNE_SRT_REJECTED_PASSPHRASE"]').first();
+      await item.waitFor({ timeout: 10_000 });
+      assert.equal(await item.locator(".problem-where").textContent(), "input studio");
+      assert.equal(
+        await item.locator(".problem-message").textContent(),
+        "SRT caller rejected: wrong or missing passphrase",
+      );
+      assert.match((await item.locator("time").getAttribute("datetime")) ?? "", /^\d{4}-\d\d-\d\dT/);
+    } finally {
+      await caller.stop();
+    }
+    assert.ok((await page.locator("#problems li.problem").count()) <= 5, "the last five at most");
+    assert.equal((await apiStatus()).active, "backup", "nothing switched");
+  },
+);
+
 void test("the HLS player plays the channel's master playlist", { skip, timeout: 40_000 }, async () => {
   // Muted, so no autoplay policy gets in the way; the clock only runs when segments decode.
   await page.locator("audio#player").evaluate((a: HTMLAudioElement) => {
@@ -239,4 +290,43 @@ void test("the HLS player plays the channel's master playlist", { skip, timeout:
   );
   await page.locator("#player-state", { hasText: "playing /hls/pagetest.m3u8" }).waitFor();
   assert.deepEqual(pageErrors, [], "no uncaught errors in the page");
+});
+
+void test("the page's modules are served by exact name; nothing else in or beside the folder is", async () => {
+  const modules = readdirSync(STATIC).filter((f) => f.endsWith(".js"));
+  assert.ok(modules.includes("main.js") && modules.length >= 7, modules.join(", "));
+  const html = await (await fetch(`${daemon!.url}/`)).text();
+  assert.match(html, /<script type="module" src="\/static\/main\.js"><\/script>/);
+  for (const m of modules) {
+    // Every module is checked by tsc against the server's types (npm run typecheck).
+    assert.match(readFileSync(join(STATIC, m), "utf8"), /^\/\/ @ts-check\n/, m);
+    const res = await fetch(`${daemon!.url}/static/${m}`);
+    assert.equal(res.status, 200, m);
+    assert.equal(res.headers.get("content-type"), "text/javascript; charset=utf-8", m);
+    assert.equal(await res.text(), readFileSync(join(STATIC, m), "utf8"), m);
+  }
+  assert.equal(
+    (await fetch(`${daemon!.url}/static/style.css`)).headers.get("content-type"),
+    "text/css; charset=utf-8",
+  );
+  // Raw request paths (fetch would normalize the dots away before they reach the server).
+  const raw = (path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const u = new URL(daemon!.url);
+      get({ host: u.hostname, port: u.port, path, timeout: 3000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on("error", reject);
+    });
+  const bad = [
+    "index.html",
+    "..%2Fserver.js",
+    "../page.js",
+    "%2e%2e%2fpage.js",
+    "Main.js",
+    "main.js.map",
+    "nope.js",
+  ];
+  for (const b of bad) assert.equal(await raw(`/static/${b}`), 404, b);
+  assert.equal(await raw("/static/main.js"), 200);
 });

@@ -3,7 +3,7 @@
  * dir (from /work/shared/reference/icecast.xml.in when present, else the same template
  * inlined), started as a child process and stopped by its PID, never by name.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { createServer } from "node:net";
@@ -110,11 +110,47 @@ export function httpGet(url: string, opts: { auth?: string; timeoutMs?: number }
   });
 }
 
+/**
+ * A self-signed certificate for 127.0.0.1 (openssl, 1 day): `pem` holds certificate and key as
+ * icecast2's <ssl-certificate> wants them, `cert` the certificate alone for clients to trust.
+ */
+function selfSignedCert(dir: string): { pem: string; cert: string } {
+  const key = join(dir, "tls-key.pem");
+  const cert = join(dir, "tls-cert.pem");
+  const r = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"].concat([
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ]),
+    { timeout: 30_000, encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`openssl could not make a test certificate: ${r.stderr || r.error}`);
+  const pem = join(dir, "tls-icecast.pem");
+  writeFileSync(pem, readFileSync(cert, "utf8") + readFileSync(key, "utf8"));
+  // As root, icecast2 reads it after dropping to nobody.
+  chmodSync(pem, 0o644);
+  return { pem, cert };
+}
+
+/** A second listen socket with TLS on `port`, using the certificate at `pem`. */
+function withTls(config: string, port: number, pem: string): string {
+  const socket = `<listen-socket><port>${port}</port><bind-address>127.0.0.1</bind-address><ssl>1</ssl></listen-socket>`;
+  return config
+    .replace("</listen-socket>", `</listen-socket>\n    ${socket}`)
+    .replace("</paths>", `    <ssl-certificate>${pem}</ssl-certificate>\n    </paths>`);
+}
+
 export class IcecastServer {
   readonly password: string;
   readonly dir: string;
   private child: ChildProcess | null = null;
   private stderr = "";
+  private tls: { port: number; pem: string; cert: string } | null = null;
 
   /** Extra configuration inserted before `</icecast>` (e.g. a `<relay>` block). */
   private readonly extraXml: string;
@@ -128,11 +164,39 @@ export class IcecastServer {
     this.dir = mkdtempSync(join(tmpdir(), "antenne-icecast-"));
   }
 
-  /** Starts a server on a free loopback port and waits until it answers. */
-  static async start(opts: { password?: string; extraXml?: string } = {}): Promise<IcecastServer> {
+  /**
+   * Starts a server on a free loopback port and waits until it answers. With `tls`, a second
+   * port speaks TLS with a self-signed certificate (`caFile` is that certificate).
+   */
+  static async start(
+    opts: { password?: string; extraXml?: string; tls?: boolean } = {},
+  ): Promise<IcecastServer> {
     const srv = new IcecastServer(await freePort(), opts);
+    if (opts.tls) srv.tls = { port: await freePort(), ...selfSignedCert(srv.dir) };
     await srv.launch();
     return srv;
+  }
+
+  private get tlsOn(): { port: number; pem: string; cert: string } {
+    if (!this.tls) throw new Error("this icecast2 was started without tls");
+    return this.tls;
+  }
+
+  /** The certificate a client must trust for the TLS port. */
+  get caFile(): string {
+    return this.tlsOn.cert;
+  }
+
+  get tlsPort(): number {
+    return this.tlsOn.port;
+  }
+
+  tlsSourceUrl(mount: string, password = this.password): string {
+    return `https://source:${password}@127.0.0.1:${this.tlsPort}/${mount.replace(/^\//, "")}`;
+  }
+
+  get tlsAdminUrl(): string {
+    return `https://admin:${this.password}@127.0.0.1:${this.tlsPort}`;
   }
 
   get baseUrl(): string {
@@ -163,13 +227,12 @@ export class IcecastServer {
     chmodSync(this.dir, 0o755);
     chmodSync(logdir, 0o777);
     const cfg = join(this.dir, "icecast.xml");
-    writeFileSync(
-      cfg,
-      renderIcecastConfig(template, { port: this.port, pass: this.password, workdir: this.dir }).replace(
-        "</icecast>",
-        `${this.extraXml}</icecast>`,
-      ),
-    );
+    const rendered = renderIcecastConfig(template, {
+      port: this.port,
+      pass: this.password,
+      workdir: this.dir,
+    }).replace("</icecast>", `${this.extraXml}</icecast>`);
+    writeFileSync(cfg, this.tls ? withTls(rendered, this.tls.port, this.tls.pem) : rendered);
     const child = spawn(ICECAST_BIN, ["-c", cfg], { stdio: ["ignore", "ignore", "pipe"] });
     this.child = child;
     this.stderr = "";

@@ -26,6 +26,7 @@ const base: SourceRequestInput = {
 
 void test("parseSourceUrl: credentials decoded, defaults for user and port", () => {
   assert.deepEqual(parseSourceUrl("http://source:s%40cret@icecast.example:8010/fip-hifi.aac"), {
+    tls: false,
     host: "icecast.example",
     port: 8010,
     path: "/fip-hifi.aac",
@@ -35,7 +36,30 @@ void test("parseSourceUrl: credentials decoded, defaults for user and port", () 
   const d = parseSourceUrl("http://:pw@h/m.mp3");
   assert.equal(d.user, "source");
   assert.equal(d.port, 8000);
-  assert.throws(() => parseSourceUrl("https://source:x@h/m"), /unsupported Icecast URL scheme/);
+});
+
+void test("parseSourceUrl: https is TLS; written ports win over the scheme's default; bad URLs say why", () => {
+  assert.deepEqual(parseSourceUrl("https://source:pw@h/m"), {
+    tls: true,
+    host: "h",
+    port: 443,
+    path: "/m",
+    user: "source",
+    password: "pw",
+  });
+  assert.equal(parseSourceUrl("https://source:pw@h:8443/m").port, 8443);
+  // WHATWG URL drops ":80" on http and ":443" on https: they are still what was written.
+  assert.equal(parseSourceUrl("http://source:pw@h:80/m").port, 80);
+  assert.equal(parseSourceUrl("http://source:pw@[::1]:80/m").host, "::1");
+  assert.equal(parseSourceUrl("http://source:pw@[::1]:80/m").port, 80);
+  assert.throws(() => parseSourceUrl("ftp://source:secret@h/m"), /unsupported scheme "ftp:".*\*\*\*/);
+  assert.throws(() => parseSourceUrl("http://source:secret@h:99999/m"), /^Error: not a valid URL/);
+  assert.throws(() => parseSourceUrl("http://source:secret@h:0/m"), /port 0 is out of range/);
+  assert.throws(() => parseSourceUrl("http://source:secret@h:8000/"), /no mount in .*\*\*\*/);
+  assert.throws(
+    () => parseSourceUrl("http://source:secret@h:8000"),
+    (e: Error) => !e.message.includes("secret"),
+  );
 });
 
 void test("redactUrl hides the password", () => {

@@ -3,10 +3,11 @@
  * now-playing updates through /admin/metadata. Failures are logged, never thrown.
  */
 import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { Clock, TimerHandle } from "../../clock/clock.js";
 import type { ErrorReporter } from "../../errors/reporter.js";
 import type { Closable, Logger } from "../../types/index.js";
-import { redactUrl } from "./request.js";
+import { parseAdminUrl, redactUrl, type AdminEndpoint } from "./request.js";
 import { parseIcecastStats, type IcecastMountStats } from "./stats.js";
 
 export interface NowPlaying {
@@ -21,7 +22,7 @@ export interface IcecastAdminOptions {
   output: string;
   /** The source URL: its credentials update metadata when there is no admin URL. */
   sourceUrl: string;
-  /** "http://admin:pass@host:port": enables listener polling. */
+  /** "http(s)://admin:pass@host:port": enables listener polling. */
   adminUrl: string | null;
   log: Logger;
   clock: Clock;
@@ -43,33 +44,13 @@ export function metadataPath(mount: string, song: string): string {
   return `/admin/metadata?${q.toString().replace(/\+/g, "%20")}`;
 }
 
-interface Endpoint {
-  protocol: string;
-  host: string;
-  port: number;
-  auth: string;
-}
-
-function endpointOf(url: string, defaultUser: string): Endpoint {
-  const u = new URL(url);
-  const user = u.username ? decodeURIComponent(u.username) : defaultUser;
-  return {
-    protocol: u.protocol,
-    host: u.hostname.replace(/^\[(.*)\]$/, "$1"),
-    port: u.port ? Number(u.port) : 8000,
-    auth: `${user}:${decodeURIComponent(u.password)}`,
-  };
-}
-
 const MAX_BODY = 1 << 20;
 
-function get(ep: Endpoint, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+/** One GET on the admin interface, over TLS for an https URL (certificates checked). */
+function get(ep: AdminEndpoint, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    if (ep.protocol !== "http:") {
-      reject(new Error(`unsupported scheme ${ep.protocol}`));
-      return;
-    }
-    const req = httpRequest(
+    const request = ep.tls ? httpsRequest : httpRequest;
+    const req = request(
       { host: ep.host, port: ep.port, path, method: "GET", auth: ep.auth, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
@@ -97,13 +78,13 @@ export class IcecastAdmin implements Closable {
   private timer: TimerHandle | null = null;
   private closed = false;
   private polling = false;
-  private readonly admin: Endpoint | null;
-  private readonly meta: Endpoint;
+  private readonly admin: AdminEndpoint | null;
+  private readonly meta: AdminEndpoint;
   private lastPollError: string | null = null;
 
   constructor(private readonly opts: IcecastAdminOptions) {
-    this.admin = opts.adminUrl ? endpointOf(opts.adminUrl, "admin") : null;
-    this.meta = this.admin ?? endpointOf(opts.sourceUrl, "source");
+    this.admin = opts.adminUrl ? parseAdminUrl(opts.adminUrl, "admin") : null;
+    this.meta = this.admin ?? parseAdminUrl(opts.sourceUrl, "source");
   }
 
   /** Starts polling listener counts (only with an admin URL). */

@@ -5,6 +5,8 @@
 import type { AudioFormat, Codec } from "../../types/index.js";
 
 export interface SourceTarget {
+  /** https: the source connection is TLS (certificates checked against the system CAs). */
+  tls: boolean;
   host: string;
   port: number;
   /** Request path, URL-encoded as in the configured URL ("/fip-hifi.aac"). */
@@ -13,18 +15,65 @@ export interface SourceTarget {
   password: string;
 }
 
-/** Splits "http://user:password@host:port/mount" (user defaults to "source", port to 8000). */
+/** An Icecast admin interface: "http(s)://admin:password@host:port". */
+export interface AdminEndpoint {
+  tls: boolean;
+  host: string;
+  port: number;
+  /** "user:password" for basic auth. */
+  auth: string;
+}
+
+/**
+ * The port written in the URL, else Icecast's 8000 over http and 443 over https. WHATWG URL
+ * drops a port equal to the scheme's default, so "http://h:80/" is read from the text itself.
+ */
+function portOf(url: string, u: URL): number {
+  if (u.port) return Number(u.port);
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? "";
+  const explicit = /:(\d+)$/.exec(authority.slice(authority.lastIndexOf("@") + 1));
+  if (explicit) return Number(explicit[1]);
+  return u.protocol === "https:" ? 443 : 8000;
+}
+
+/** Parses an http(s) URL of an Icecast server; throws a message that never shows the password. */
+function parseServerUrl(url: string, expected: string): { u: URL; tls: boolean; port: number } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`not a valid URL (expected "${expected}")`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new Error(`unsupported scheme "${u.protocol}" (http: or https:) in ${redactUrl(url)}`);
+  if (!u.hostname) throw new Error(`no host in ${redactUrl(url)}`);
+  const port = portOf(url, u);
+  if (port < 1 || port > 65535) throw new Error(`port ${port} is out of range in ${redactUrl(url)}`);
+  return { u, tls: u.protocol === "https:", port };
+}
+
+const hostOf = (u: URL) => u.hostname.replace(/^\[(.*)\]$/, "$1");
+
+/** Splits "http(s)://user:password@host:port/mount" (user defaults to "source"). */
 export function parseSourceUrl(url: string): SourceTarget {
-  const u = new URL(url);
-  if (u.protocol !== "http:")
-    throw new Error(`unsupported Icecast URL scheme "${u.protocol}" in ${redactUrl(url)}`);
+  const { u, tls, port } = parseServerUrl(url, "http(s)://user:password@host:port/mount");
+  if (u.pathname === "/" || u.pathname === "")
+    throw new Error(`no mount in ${redactUrl(url)} (expected ".../mount")`);
   return {
-    host: u.hostname.replace(/^\[(.*)\]$/, "$1"),
-    port: u.port ? Number(u.port) : 8000,
-    path: u.pathname || "/",
+    tls,
+    host: hostOf(u),
+    port,
+    path: u.pathname,
     user: u.username ? decodeURIComponent(u.username) : "source",
     password: decodeURIComponent(u.password),
   };
+}
+
+/** Splits "http(s)://user:password@host:port" of the admin interface. */
+export function parseAdminUrl(url: string, defaultUser: string): AdminEndpoint {
+  const { u, tls, port } = parseServerUrl(url, "http(s)://admin:password@host:port");
+  const user = u.username ? decodeURIComponent(u.username) : defaultUser;
+  return { tls, host: hostOf(u), port, auth: `${user}:${decodeURIComponent(u.password)}` };
 }
 
 /** The URL with its password replaced by "***", for logs and errors. */

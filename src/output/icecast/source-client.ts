@@ -1,9 +1,11 @@
 /**
- * One Icecast source connection: an HTTP PUT (or legacy SOURCE) over a raw TCP socket, fed
+ * One Icecast source connection: an HTTP PUT (or legacy SOURCE) over a raw TCP socket (TLS for an
+ * https URL), fed
  * with the encoded frames of one profile in real time. It never buffers without bound and
  * never throws into the program: a slow or absent server costs dropped frames and reconnects.
  */
 import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import type { Clock, TimerHandle } from "../../clock/clock.js";
 import type { IcecastConfig } from "../../config/load.js";
 import type { ErrorReporter } from "../../errors/reporter.js";
@@ -210,7 +212,10 @@ export class IcecastOutput implements Output {
             t.cancel();
             resolve();
           });
-          socket.end();
+          // Icecast 2.4.4 takes a TLS close_notify for "no data yet" and keeps the mount (spinning)
+          // forever; a TCP close without it ends the source. So over TLS: flush, then close.
+          if (this.target.tls) socket.write(Buffer.alloc(0), () => socket.destroy());
+          else socket.end();
         });
       } else {
         socket.destroy();
@@ -230,7 +235,10 @@ export class IcecastOutput implements Output {
     this.retryTimer = null;
     if (this.closing) return;
     this.setState("connecting");
-    const socket = netConnect({ host: this.target.host, port: this.target.port });
+    const { host, port, tls } = this.target;
+    // TLS checks the server's certificate and name against the system CAs (NODE_EXTRA_CA_CERTS
+    // adds a private CA); the request is sent once the handshake is done.
+    const socket = tls ? tlsConnect({ host, port }) : netConnect({ host, port });
     const c: Connection = {
       socket,
       phase: "handshake",
@@ -247,7 +255,7 @@ export class IcecastOutput implements Output {
       timeoutMs,
     );
     socket.setNoDelay(true);
-    socket.once("connect", () => {
+    socket.once(tls ? "secureConnect" : "connect", () => {
       if (this.conn !== c) return;
       socket.setKeepAlive(true, 10_000);
       this.setState("connected");
@@ -423,6 +431,7 @@ function socketError(err: NodeJS.ErrnoException): string {
     case "EAI_AGAIN":
       return `cannot resolve host (${err.message})`;
     default:
-      return err.message;
+      // Certificate and handshake failures (ERR_TLS_*, *_CERT_*, ERR_SSL_*) say so.
+      return /TLS|SSL|CERT/.test(err.code ?? "") ? `TLS: ${err.message}` : err.message;
   }
 }
