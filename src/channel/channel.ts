@@ -86,6 +86,7 @@ export class Channel implements ChannelView, ProgramHealth {
         format,
         bufferMs: cfg.switcher.bufferMs,
         starvationMs: cfg.switcher.starvationMs,
+        thresholdDb: cfg.switcher.silence.thresholdDb,
         playout: (group) => playouts.for(i.id, group),
         runtime,
         log: deps.log.child({ input: i.id }),

@@ -38,8 +38,10 @@ export class SrtChannelInput implements ChannelInput {
   private readonly sink: TimedPcmSink;
   private decoder: SniffingDecoder | null = null;
   private retiring: Promise<void>[] = [];
-  /** The tick being processed: arrivals are stamped with it. */
+  /** The tick being processed. */
   private now: TickTime = { monoMs: 0, pos: 0 };
+  /** When the bytes being decoded arrived (libsrt's delivery time, else the tick). */
+  private arrival: TickTime = { monoMs: 0, pos: 0 };
   private lastCheckMs = -Infinity;
   private lastAudioMs = 0;
   private readonly undecodable = { count: 0, flagged: false };
@@ -60,22 +62,27 @@ export class SrtChannelInput implements ChannelInput {
     const { format, runtime } = deps;
     this.log = deps.log;
     this.events = new TypedEmitter<InputEvents>(deps.log);
-    this.source = new TimedSource({ id, ...format, playout: deps.playout(group) });
+    this.source = new TimedSource({
+      id,
+      ...format,
+      playout: deps.playout(group),
+      silenceDb: deps.thresholdDb,
+    });
     this.sink = {
-      audio: (t, pcm) => {
+      audio: (t, pcm, declared) => {
         this.lastAudioMs = this.now.monoMs;
         this.undecodable.flagged = false;
         if (this.rebaseNext) {
           this.rebaseNext = false;
           this.tOffset = (this.source.endPosition ?? t) - t;
         }
-        this.source.write(t + this.tOffset, pcm, this.now.pos, this.now.monoMs);
+        this.source.write(t + this.tOffset, pcm, this.arrival.pos, this.arrival.monoMs, declared);
       },
       discontinuity: (reason) => {
         this.log.info({ input: id, reason }, "input positions re-based: the timeline continues");
         this.rebaseNext = true;
       },
-      arrivalPos: () => this.now.pos,
+      arrivalPos: () => this.arrival.pos,
       problem: (message, fields) =>
         deps.errors.report("ANTENNE_INPUT_STREAM_DAMAGED", { input: id, detail: message, ...fields }),
     };
@@ -88,7 +95,10 @@ export class SrtChannelInput implements ChannelInput {
       clock: runtime.clock,
       errors: deps.errors,
       polled: true,
-      onData: (chunk) => this.decoder?.push(chunk),
+      onData: (chunk, arrivalMs) => {
+        this.arrival = this.arrivalOf(arrivalMs);
+        this.decoder?.push(chunk);
+      },
     });
     this.srt.on("state", ({ state }) => this.events.emit("state", { state }));
     this.srt.on("connected", ({ peer }) => this.connected(peer));
@@ -118,12 +128,24 @@ export class SrtChannelInput implements ChannelInput {
     this.srt.start();
   }
 
+  /** A message's arrival on the program timeline: libsrt's delivery time when it gives one. */
+  private arrivalOf(arrivalMs: number | null): TickTime {
+    const now = this.now;
+    if (arrivalMs === null || arrivalMs > now.monoMs) return now;
+    return {
+      monoMs: arrivalMs,
+      pos: now.pos - ((now.monoMs - arrivalMs) * this.deps.format.sampleRate) / 1000,
+    };
+  }
+
   /**
    * Once per program tick: what a decoder process decoded since the last tick, then what SRT
    * received (decoded in-process at once). Arrivals are stamped with this tick's time.
    */
   poll(now: TickTime): void {
     this.now = now;
+    // A decoder process's output is timed by the tick that reads it.
+    this.arrival = now;
     this.decoder?.poll();
     this.srt.poll();
     if (now.monoMs - this.lastCheckMs >= CHECK_EVERY_MS) {

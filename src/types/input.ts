@@ -109,6 +109,8 @@ export interface InputDeps {
   /** Least delay every input holds, and the starvation rule's window (switcher section). */
   bufferMs: number;
   starvationMs: number;
+  /** The silence threshold (dBFS RMS, switcher.silence.thresholdDb). */
+  thresholdDb: number;
   /** The playout of the input's timeline: its group's (paths of one programme) or its own. */
   playout: (group: string | null) => Playout;
   runtime: Runtime;

@@ -67,6 +67,7 @@ test(
       format: { sampleRate: 48000, channels: 2 },
       bufferMs: 300,
       starvationMs: 300,
+      thresholdDb: -40,
       playout: () => {
         throw new Error("a file input has no playout");
       },

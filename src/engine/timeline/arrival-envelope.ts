@@ -36,10 +36,12 @@ interface Bucket {
    */
   maxFirst: number;
   maxP: number;
+  /** Largest buffering the stream itself declared (MPEG-TS: PTS − PCR at arrival), samples. */
+  maxDeclared: number;
 }
 
 /** Span of bucket minima needed before a slope is trusted (a shorter fit is mostly jitter). */
-const MIN_DRIFT_SPAN_SEC = 20;
+const MIN_DRIFT_SPAN_SEC = 60;
 
 export class ArrivalEnvelope {
   private readonly rate: number;
@@ -53,7 +55,7 @@ export class ArrivalEnvelope {
   constructor(o: EnvelopeOptions) {
     this.rate = o.sampleRate;
     this.offsetWindow = o.offsetWindowSec ?? 10;
-    this.driftWindow = o.driftWindowSec ?? 120;
+    this.driftWindow = o.driftWindowSec ?? 300;
     this.delayWindow = o.delayWindowSec ?? 60;
   }
 
@@ -69,14 +71,18 @@ export class ArrivalEnvelope {
     this.fitted = false;
   }
 
-  /** Audio [tStart, tEnd) arrived at program position `pArr`. */
-  observe(pArr: number, tStart: number, tEnd: number): void {
+  /**
+   * Audio [tStart, tEnd) arrived at program position `pArr`. `declared`: the buffering the
+   * stream says it needs for this audio (an MPEG-TS frame's PTS minus the PCR when it arrived:
+   * what a T-STD decoder would hold), when it says.
+   */
+  observe(pArr: number, tStart: number, tEnd: number, declared = 0): void {
     const o = pArr - tEnd;
     const k = Math.floor(pArr / this.rate);
     let b = this.buckets.at(-1);
     const first = pArr - tStart;
     if (!b || b.k !== k) {
-      b = { k, minO: o, minP: pArr, maxFirst: first, maxP: pArr };
+      b = { k, minO: o, minP: pArr, maxFirst: first, maxP: pArr, maxDeclared: declared };
       this.buckets.push(b);
       const keep = Math.max(this.driftWindow, this.delayWindow, this.offsetWindow) + 1;
       while (this.buckets.length > 0 && this.buckets[0]!.k <= k - keep) this.buckets.shift();
@@ -90,6 +96,7 @@ export class ArrivalEnvelope {
         b.maxFirst = first;
         b.maxP = pArr;
       }
+      if (declared > b.maxDeclared) b.maxDeclared = declared;
     }
   }
 
@@ -117,16 +124,23 @@ export class ArrivalEnvelope {
     return 1 - (this.fitted ? this.slopeO : 0);
   }
 
-  /** The delay (samples past the envelope) that would have held every recent arrival in time. */
-  neededDelay(p: number): number {
+  /**
+   * The delay (samples past the envelope) that would have held every recent arrival in time
+   * (`seen`), and the largest buffering the stream declared for its audio (`declared`).
+   */
+  neededDelay(p: number): { seen: number; declared: number } {
     const from = Math.floor(p / this.rate) - this.delayWindow;
     let worst = -Infinity;
+    let declared = 0;
     for (const b of this.buckets) {
       if (b.k < from) continue;
       const projected = b.maxFirst + this.slopeO * (p - b.maxP);
       if (projected > worst) worst = projected;
+      if (b.maxDeclared > declared) declared = b.maxDeclared;
     }
-    return worst === -Infinity ? 0 : Math.max(0, worst - this.offset(p));
+    // The stream's own declaration covers what has not happened yet (ffmpeg's muxer holds up to
+    // 0.7 s of digital silence before it sends it, while a tone goes every ~0.3 s).
+    return { seen: worst === -Infinity ? 0 : Math.max(0, worst - this.offset(p)), declared };
   }
 
   /**

@@ -45,7 +45,12 @@ export interface PlayoutOptions {
   log: Logger;
 }
 
-/** Extra delay beyond the worst lateness seen: covers the tick that reads the audio. */
+/**
+ * The delay held past the worst lateness seen: a quarter more (a bursty sender's next burst is
+ * often a little later than the ones learned from: srt-live-transmit's carry-over, a loaded
+ * sender) plus a margin for the tick that reads the audio.
+ */
+const HEADROOM = 1.25;
 const MARGIN_MS = 20;
 /** Off air, errors above this are removed by a jump rather than slewed. */
 const JUMP_OFF_AIR_MS = 5;
@@ -109,6 +114,11 @@ export class Playout {
     return others.length === 0 ? null : Math.max(...others.map((m) => m.envelope.offset(p)));
   }
 
+  /** One of the members is on air now. */
+  onAirNow(): boolean {
+    return this.o.onAir();
+  }
+
   /** Where the next frame will read (input position), or null while nothing is primed. */
   get position(): number | null {
     return this.tNext;
@@ -147,7 +157,15 @@ export class Playout {
     const off = Math.max(...live.map((x) => x.off));
     // A sender racing ahead of real time always has the audio due: it needs no more than the least.
     const racing = live.some((x) => x.m.racing());
-    const need = racing ? 0 : Math.max(...live.map((x) => x.m.envelope.neededDelay(p) - (off - x.off)));
+    // What the arrivals showed gets headroom; what the stream declared (T-STD) is exact.
+    const need = racing
+      ? 0
+      : Math.max(
+          ...live.map((x) => {
+            const n = x.m.envelope.neededDelay(p);
+            return Math.max(n.seen * HEADROOM, n.declared) - (off - x.off);
+          }),
+        );
     const onAir = this.o.onAir();
     this.updateDelay(p, need + (MARGIN_MS / 1000) * this.rate, onAir && this.tNext !== null && !racing);
     const target = p - off - this.delay;
@@ -168,6 +186,20 @@ export class Playout {
     this.tNext = t + frames * step;
     this.pNext = p + frames;
     return { t0: t, step };
+  }
+
+  /**
+   * The on-air timeline ran dry on silence: hold its position for this frame instead (the
+   * listener hears the silence go on) and grow the delay by the frame, so a sender whose silent
+   * stretches come in longer bursts is waited for rather than failed over. Bounded by the cap;
+   * a single path only (a group fails over to its other paths instead). True when held.
+   */
+  stall(frames: number, plan: FramePlan): boolean {
+    if (this.members.length !== 1 || this.delay + frames > this.maxDelay) return false;
+    this.tNext = plan.t0;
+    this.delay += frames;
+    this.lowSinceP = null;
+    return true;
   }
 
   private updateDelay(p: number, need: number, onAir: boolean): void {

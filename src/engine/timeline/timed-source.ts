@@ -16,6 +16,8 @@ export interface TimedSourceOptions {
   sampleRate: number;
   channels: number;
   playout: Playout;
+  /** Below this (dBFS RMS) a frame is silence: running dry on silence holds rather than fails. */
+  silenceDb?: number;
 }
 
 /** Timestamp rounding absorbed as sample-count continuity (a frame lost is ≥ 8 ms). */
@@ -44,6 +46,10 @@ export class TimedSource implements FrameSource, PlayoutMember {
   private alignment: number | null = null;
   /** Arrivals that pushed out audio not played yet (a sender far faster than real time). */
   overruns = 0;
+  /** Frames held on silence while the sender's next burst was late (see `read`). */
+  stalledFrames = 0;
+  /** The last whole frame read was below the silence threshold. */
+  private silent = false;
   /** The sender delivers audio much faster than real time (measured over the last second). */
   private fast = false;
   private rateRef: { p: number; t: number } | null = null;
@@ -70,6 +76,7 @@ export class TimedSource implements FrameSource, PlayoutMember {
     this.fast = false;
     this.rateRef = null;
     this.alignment = null;
+    this.silent = false;
     this.epoch++;
     this.envelope.reset();
     this.buffer.reset();
@@ -85,12 +92,12 @@ export class TimedSource implements FrameSource, PlayoutMember {
    * Decoded audio (program format, interleaved) whose first sample is at input position `t`,
    * received at program position `pArr`.
    */
-  write(t: number, pcm: Float32Array, pArr: number, monoMs: number): void {
+  write(t: number, pcm: Float32Array, pArr: number, monoMs: number, declared = 0): void {
     if (pcm.length === 0) return;
     this.connected = true;
     const frames = pcm.length / this.o.channels;
     t += this.alignment ??= this.alignTo(pArr, t + frames);
-    this.envelope.observe(pArr, t, t + frames);
+    this.envelope.observe(pArr, t, t + frames, declared);
     this.measureRate(pArr, t + frames);
     this.gaps.arrived(monoMs);
     this.lastArrivalMs = monoMs;
@@ -131,8 +138,21 @@ export class TimedSource implements FrameSource, PlayoutMember {
     const plan = this.o.playout.frame(p, frames);
     // A sender far faster than real time is not a live source: nothing it sends goes on air
     // (it is held at its target meanwhile, so it plays at once when it slows to real time).
-    if (this.fast) return 0;
-    return plan ? this.buffer.read(out, frames, plan.t0, plan.step) : 0;
+    if (this.fast || !plan) return 0;
+    const n = this.buffer.read(out, frames, plan.t0, plan.step);
+    if (n === frames) {
+      this.silent = rmsDb(out, n * this.o.channels) < (this.o.silenceDb ?? -Infinity);
+      return n;
+    }
+    // Dry on air after silence: digital silence often comes in longer bursts (tiny frames,
+    // fuller PES). Hold and play silence rather than fail over; a dead sender still fails over
+    // once the hold reaches maxBufferMs, and listeners heard silence either way.
+    if (this.silent && this.connected && this.o.playout.onAirNow() && this.o.playout.stall(frames, plan)) {
+      out.fill(0, 0, frames * this.o.channels);
+      this.stalledFrames += frames;
+      return frames;
+    }
+    return n;
   }
 
   timing(): InputTiming {
@@ -169,4 +189,10 @@ export class TimedSource implements FrameSource, PlayoutMember {
   get concealedFrames(): number {
     return this.buffer.concealedFrames;
   }
+}
+
+function rmsDb(x: Float32Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += x[i]! * x[i]!;
+  return n === 0 ? -Infinity : 10 * Math.log10(sum / n + 1e-20);
 }

@@ -204,6 +204,13 @@ export interface LibSrt {
    * throws SrtError when the connection is gone.
    */
   recv(sock: number, buf: Buffer): number;
+  /**
+   * `recv`, with the packet's delivery time: libsrt's TSBPD time of the message (the sender's
+   * timestamp on libsrt's steady clock plus the latency), µs, or 0 when libsrt gives none.
+   */
+  recvTimed(sock: number, buf: Buffer): { n: number; deliveryUs: number };
+  /** libsrt's steady clock now, µs (the clock `recvTimed` times are on). */
+  timeNowUs(): number;
   close(sock: number): void;
   getState(sock: number): number;
   getPeer(sock: number): IpEndpoint | null;
@@ -222,6 +229,32 @@ export interface LibSrt {
   epollWait(eid: number, events: Buffer, timeoutMs: number): Promise<number>;
   /** Size in bytes koffi gives SRT_TRACEBSTATS and offsets of a few fields (layout test). */
   statsLayout(): { size: number; offsets: Record<string, number> };
+}
+
+/**
+ * SRT_MSGCTRL (srt.h): int flags, msgttl, inorder, boundary; int64_t srctime; int32_t pktseq,
+ * msgno; SRT_SOCKGROUPDATA* grpdata; size_t grpdata_size — 48 bytes on 64-bit Linux.
+ */
+const MSGCTRL_SIZE = 48;
+const MSGCTRL_SRCTIME = 16;
+
+/**
+ * A message-control buffer initialised by libsrt itself, checked against the layout above:
+ * srt_msgctrl_init writes msgttl = -1 and pktseq = msgno = -1 and leaves nothing past 48 bytes,
+ * so a libsrt with another layout is refused here rather than misread later.
+ */
+function msgctrlBuffer(init: (b: Buffer) => unknown): Buffer {
+  const b = Buffer.alloc(MSGCTRL_SIZE + 16, 0xaa);
+  init(b);
+  const ok =
+    b.readInt32LE(0) === 0 &&
+    b.readInt32LE(4) === -1 &&
+    b.readBigInt64LE(MSGCTRL_SRCTIME) === 0n &&
+    b.readInt32LE(24) === -1 &&
+    b.readInt32LE(28) === -1 &&
+    b.subarray(MSGCTRL_SIZE).every((x) => x === 0xaa);
+  if (!ok) throw new Error("libsrt: SRT_MSGCTRL layout differs from srt.h 1.5 (48 bytes, srctime at 16)");
+  return b.subarray(0, MSGCTRL_SIZE);
 }
 
 let loaded: LibSrt | null = null;
@@ -247,6 +280,9 @@ function bind(): LibSrt {
   const srt_accept = f("int srt_accept(int u, void *addr, void *addrlen)");
   const srt_connect = f("int srt_connect(int u, const void *name, int namelen)");
   const srt_recvmsg = f("int srt_recvmsg(int u, void *buf, int len)");
+  const srt_recvmsg2 = f("int srt_recvmsg2(int u, void *buf, int len, void *mctrl)");
+  const srt_msgctrl_init = f("void srt_msgctrl_init(void *mctrl)");
+  const srt_time_now = f("int64_t srt_time_now(void)");
   const srt_close = f("int srt_close(int u)");
   const srt_setsockflag = f("int srt_setsockflag(int u, int opt, const void *optval, int optlen)");
   const srt_getsockflag = f("int srt_getsockflag(int u, int opt, void *optval, void *optlen)");
@@ -280,6 +316,7 @@ function bind(): LibSrt {
   const addrBuf = Buffer.alloc(SOCKADDR_STORAGE_SIZE);
   const strBuf = Buffer.alloc(1024);
   const statsBuf = Buffer.alloc(TraceBStats.size);
+  const msgctrl = msgctrlBuffer(srt_msgctrl_init);
 
   check("srt_startup", srt_startup() as number);
   // libsrt logs errors on stderr by default; our own logs say what matters, in JSON.
@@ -352,6 +389,15 @@ function bind(): LibSrt {
       if (err.code === SRT_E.EASYNCRCV) return 0;
       throw err;
     },
+    recvTimed(sock, buf) {
+      msgctrl.writeBigInt64LE(0n, MSGCTRL_SRCTIME);
+      const n = srt_recvmsg2(sock, buf, buf.length, msgctrl) as number;
+      if (n >= 0) return { n, deliveryUs: Number(msgctrl.readBigInt64LE(MSGCTRL_SRCTIME)) };
+      const err = fail("srt_recvmsg2");
+      if (err.code === SRT_E.EASYNCRCV) return { n: 0, deliveryUs: 0 };
+      throw err;
+    },
+    timeNowUs: () => Number(srt_time_now() as number | bigint),
     close: (sock) => void srt_close(sock),
     getState: (sock) => srt_getsockstate(sock) as number,
     getPeer(sock) {

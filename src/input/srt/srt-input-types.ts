@@ -44,7 +44,11 @@ export interface SrtInputOptions {
   /** A publisher silent this long past its usual arrival pattern gives its place to a new caller. */
   starvationMs: number;
   log: Logger;
-  onData: (chunk: Buffer) => void;
+  /**
+   * What the publisher sent. `arrivalMs`: when libsrt made it available (its TSBPD delivery time),
+   * on the injected clock's monotonic scale; null when libsrt gives none.
+   */
+  onData: (chunk: Buffer, arrivalMs: number | null) => void;
   /**
    * The owner calls `poll()` regularly (the channel: every program tick) to read what the
    * publisher sent; otherwise every packet arrival wakes the process to read it.

@@ -225,14 +225,16 @@ export class SrtInput {
     this.gaps.reset();
     this.setState("connected");
     this.log.info({ peer: c.peer }, "srt connected");
+    // libsrt's steady clock and ours are both CLOCK_MONOTONIC-based: one offset maps them.
+    const srtToMono = this.reactor.lib.timeNowUs() / 1000 - this.clock.monoMs();
     this.events.emit("connected", { peer: c.peer });
     c.start(
       {
-        data: (chunk) => {
+        data: (chunk, deliveryUs) => {
           this.receivedBytes += chunk.length;
           this.lastDataAt = this.clock.monoMs();
           this.gaps.arrived(this.lastDataAt);
-          this.opts.onData(chunk);
+          this.opts.onData(chunk, deliveryUs > 0 ? deliveryUs / 1000 - srtToMono : null);
         },
         lost: (reason) => this.onLost(c, reason),
       },

@@ -141,7 +141,8 @@ export function applySocketOptions(lib: LibSrt, sock: number, o: SrtSocketOption
 }
 
 export interface ConnectionHandlers {
-  data: (chunk: Buffer) => void;
+  /** One message; `deliveryUs`: libsrt's delivery time for it (steady clock µs), 0 if unknown. */
+  data: (chunk: Buffer, deliveryUs: number) => void;
   /** Called once, when the connection breaks; not called for close() by its owner. */
   lost: (reason: string) => void;
 }
@@ -210,28 +211,27 @@ export class SrtConnection {
     this.reactor.lib.close(this.sock);
   }
 
+  /**
+   * Reads every message libsrt holds, one data call each with its delivery time (so arrivals
+   * are timed by libsrt's TSBPD schedule, not by when the program tick happened to read them).
+   */
   private onEvents(ev: number, h: ConnectionHandlers): void {
     if (this.closed) return;
     const lib = this.reactor.lib;
     const staging = this.reactor.staging;
-    let off = 0;
     let lost: string | null = null;
     for (;;) {
-      if (off + MAX_PAYLOAD > staging.length) {
-        h.data(Buffer.from(staging.subarray(0, off)));
-        off = 0;
-      }
-      let n: number;
+      let r: { n: number; deliveryUs: number };
       try {
-        n = lib.recv(this.sock, staging.subarray(off, off + MAX_PAYLOAD));
+        r = lib.recvTimed(this.sock, staging.subarray(0, MAX_PAYLOAD));
       } catch (err) {
         lost = err instanceof SrtError ? err.message : String(err);
         break;
       }
-      if (n === 0) break;
-      off += n;
+      if (r.n === 0) break;
+      h.data(Buffer.from(staging.subarray(0, r.n)), r.deliveryUs);
+      if (this.closed) return;
     }
-    if (off > 0) h.data(Buffer.from(staging.subarray(0, off)));
     if (lost === null && ev & SRT_EPOLL.ERR) {
       const state = lib.getState(this.sock);
       if (state >= SRTS.BROKEN) lost = `socket state ${state}`;

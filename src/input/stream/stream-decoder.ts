@@ -11,8 +11,9 @@ export interface TimedPcmSink {
   /**
    * Program-format PCM (interleaved Float32) whose first sample is at input position `t`
    * (program-rate samples on the stream's own timeline: its timestamps, or its sample count).
+   * `declaredDelay`: the buffering the stream declares for it (MPEG-TS: PTS − PCR), samples.
    */
-  audio(t: number, pcm: Float32Array): void;
+  audio(t: number, pcm: Float32Array, declaredDelay?: number): void;
   /**
    * The decoder's positions start over on another base (it changed: in-process → ffmpeg): the
    * next audio continues where the input's timeline ends.

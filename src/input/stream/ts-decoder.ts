@@ -116,6 +116,7 @@ export class TsDecoder implements StreamDecoder {
       this.codec = f.codec;
       this.info = `MPEG-TS ${f.codec.toUpperCase()} ${f.sampleRate} Hz ${f.channels || "?"} ch`;
     }
+    const declared = this.declaredDelay(f.pts90k);
     for (const block of this.decoder.decode(f.data, f.pts90k)) {
       if (!Number.isFinite(block.pts90k)) continue;
       const delay = this.resampler.delay;
@@ -124,9 +125,21 @@ export class TsDecoder implements StreamDecoder {
       this.bytesSinceAudio = 0;
       this.head = null;
       const t = ((block.pts90k + this.rebase) * this.o.format.sampleRate) / 90000 - delay;
-      this.o.sink.audio(t, pcm);
+      this.o.sink.audio(t, pcm, declared);
     }
     if (this.decoder.lastError) this.lastError = this.decoder.lastError;
+  }
+
+  /**
+   * How long the stream says this frame may wait before it plays: its PTS minus the PCR of the
+   * bytes that completed it (the T-STD model every MPEG-TS muxer follows), in program samples.
+   * 0 when there is no PCR or the two are not on one clock (another epoch, a broken stream).
+   */
+  private declaredDelay(pts90k: number): number {
+    const pcr = this.demuxer.lastPcr;
+    if (!pcr) return 0;
+    const ticks = pts90k - pcr.pcr90k;
+    return ticks > 0 && ticks < 5 * 90000 ? (ticks * this.o.format.sampleRate) / 90000 : 0;
   }
 
   /** A timeline break: what the decoder and resampler hold belongs to the old stream. */
