@@ -301,23 +301,23 @@ test("a path that joined after a PTS wrap (another 2^33 epoch) is aligned on the
   assert.ok(worst <= 1, `both paths play the same audio at every sample (worst ${worst})`);
 });
 
-test("on air, a sender whose silence comes in longer bursts is waited for, not failed over", () => {
+test("on air, a silent sender whose next burst comes late is waited for, not failed over", () => {
   const p = playout();
   const src = new TimedSource({ id: "a", sampleRate: RATE, channels: 1, playout: p, silenceDb: -40 });
   src.restart(true);
-  // 10 s of tone in 20 ms chunks, then silence delivered in bursts 700 ms apart.
+  // 8 s of tone, then 4 s of silence, both in 20 ms chunks; then silence in bursts 700 ms apart.
   const list: Arrival[] = [];
-  for (let k = 0; k < 500; k++) {
-    const pcm = new Float32Array(960).fill(0.25);
+  for (let k = 0; k < 600; k++) {
+    const pcm = new Float32Array(960).fill(k < 400 ? 0.25 : 0);
     list.push({ pArr: (k + 1) * 960 + 480, t: k * 960, pcm });
   }
   for (let b = 0; b < 8; b++) {
-    const t = 500 * 960 + b * 33600;
+    const t = 600 * 960 + b * 33600;
     list.push({ pArr: t + 33600 + 480, t, pcm: new Float32Array(33600) });
   }
-  const [r] = run([{ src, arrivals: list }], 15);
+  const [r] = run([{ src, arrivals: list }], 17);
   assert.ok(r);
   assert.equal(steps(r, 3).holes, 0, "never dry on air: the silence is held while the bursts come");
   assert.ok(src.stalledFrames > 0, "it did hold");
-  assert.ok(p.delayMs > 700 && p.delayMs <= 2000, `the delay grew to cover the bursts (${p.delayMs} ms)`);
+  assert.ok(p.delayMs >= 650 && p.delayMs <= 2000, `the delay grew to cover the bursts (${p.delayMs} ms)`);
 });
