@@ -140,7 +140,19 @@ export const ERRORS = {
     "error",
     "program clock fell behind; skipping ahead",
     null,
-    "The process was frozen or starved of CPU for over a second; HLS marks a discontinuity.",
+    "The process was frozen or starved of CPU for over a second; HLS lists the skipped segments as gaps.",
+  ),
+  ANTENNE_CLOCK_REANCHORED: e(
+    "warn",
+    "program clock re-anchored on the wall clock",
+    "antenne_clock_reanchors_total{direction}",
+    "The wall clock was stepped (NTP, a resumed VM) by more than 100 ms. Forward: the program jumps to UTC and the skipped segments are gaps. Backward: the program pauses for the step (sequences never go back). Check chrony/NTP (docs/redundancy.md).",
+  ),
+  ANTENNE_CLOCK_AHEAD: e(
+    "error",
+    "wall clock stepped back further than the program can pause; running ahead of UTC",
+    null,
+    "The instance stays on air but its timeline is ahead of UTC (antenne_clock_offset_seconds < 0) and no longer matches its peer's; it re-aligns on restart. Fix the host clock.",
   ),
   ANTENNE_HLS_DISK_ERROR: e(
     "error",
