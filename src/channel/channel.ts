@@ -124,6 +124,7 @@ export class Channel implements ChannelView, ProgramHealth {
       frameMs: FRAME_MS,
       tickMs: TICK_MS,
       grid: GRID,
+      clockPolicy: { segmentSamples: Math.round(segmentSec * format.sampleRate) },
       clock,
       errors,
       beforeTick: (monoMs) => {
