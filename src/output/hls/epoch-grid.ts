@@ -22,7 +22,7 @@
  * products are formed from the quotient and remainder of p by R instead of from p itself
  * (p × 1000 passes 2^53 at 44.1 kHz within decades).
  */
-import type { Codec } from "../../stages.js";
+import type { Codec } from "../../types/index.js";
 
 /** 33-bit PTS/PCR wrap (~26.5 h at 90 kHz). */
 export const PTS_WRAP = 2 ** 33;
@@ -66,6 +66,12 @@ export function pdtMsOf(pos: number, rate: number): number {
   const q = Math.floor(pos / rate);
   const r = pos - q * rate;
   return q * 1000 + Math.floor((r * 1000 + rate / 2) / rate);
+}
+
+/** The position the wall clock names at Unix ms `ms` (floor), exact like pdtMsOf. */
+export function posOfMs(ms: number, rate: number): number {
+  const s = Math.floor(ms / 1000);
+  return s * rate + Math.floor(((ms - s * 1000) * rate) / 1000);
 }
 
 /** 90 kHz presentation time of sample `pos`: floor(pos × 90000 / rate) mod 2^33. */

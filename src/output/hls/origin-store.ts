@@ -19,7 +19,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import type { Logger } from "../../stages.js";
+import type { Logger } from "../../types/index.js";
 import { PushQueue, type PushItem } from "./push-queue.js";
 import type { PutSegmentOptions, SegmentStore } from "./segment-store.js";
 
@@ -136,8 +136,8 @@ export class OriginStore implements SegmentStore {
     this.closed = true;
     this.queue.clear();
     this.signalClose();
+    this.transport.close(); // aborts a request in flight: closing never waits for the origin
     await this.idle();
-    this.transport.close();
   }
 
   private enqueue(kind: PushItem["kind"], name: string, data: Buffer | null, degraded: boolean): void {
