@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { join, normalize, sep } from "node:path";
+import { basename, join, normalize, sep } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { ACCEPT_DEGRADED_HEADER, HEALTH_HEADER, type PlaylistGate } from "../output/hls/health-gate.js";
 import { sendError } from "./errors.js";
@@ -10,9 +10,9 @@ const TYPES: Record<string, string> = { ".m3u8": "application/vnd.apple.mpegurl"
 /**
  * Serves the HLS directory under /hls/ (the embedded default; nginx or a CDN in
  * production). Playlists may be cached 1 s at most; segments never change, so for long.
- * With a gate (healthAware), playlists answer 503 while the instance steps aside, unless the
- * request carries `X-Antenne-Accept-Degraded: 1` (a cache's last resort); segments are
- * always served. Every playlist response carries `X-Antenne-Health`.
+ * With a gate (healthAware), playlists answer 503 while the instance steps aside, and so do the
+ * segments it made while degraded, unless the request carries `X-Antenne-Accept-Degraded: 1`
+ * (a cache's last resort). Every playlist response carries `X-Antenne-Health`.
  */
 export function registerHlsStatic(app: FastifyInstance, dir: string, gate?: PlaylistGate): void {
   app.get("/hls/*", async (req, reply) => {
@@ -23,9 +23,10 @@ export function registerHlsStatic(app: FastifyInstance, dir: string, gate?: Play
     if (!type || rel.includes("\0") || !path.startsWith(normalize(dir) + sep))
       return sendError(reply, 404, `no such file: ${rel}`);
     reply.header("access-control-allow-origin", "*");
-    if (ext === ".m3u8" && gate) {
-      reply.header(HEALTH_HEADER, gate.state());
-      const refusal = gate.playlist(req.headers[ACCEPT_DEGRADED_HEADER] === "1");
+    if (gate) {
+      const accept = req.headers[ACCEPT_DEGRADED_HEADER] === "1";
+      if (ext === ".m3u8") reply.header(HEALTH_HEADER, gate.state());
+      const refusal = ext === ".m3u8" ? gate.playlist(accept) : gate.segment(basename(path), accept);
       if (refusal !== null) {
         reply.header("cache-control", "no-store");
         return sendError(reply, 503, refusal);

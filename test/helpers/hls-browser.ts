@@ -3,14 +3,16 @@
  * default settings, with what it plays captured sample by sample: an <audio> element feeds an
  * AudioWorklet through a MediaElementAudioSourceNode, and the test pulls the samples (mono,
  * at the page's AudioContext rate) together with hls.js's error events, the fragments it
- * loaded and the element's `waiting` events.
+ * loaded and the element's `waiting` events. The page comes from a loopback HTTP server of its
+ * own: Chromium lets a loopback page fetch from loopback (the stream), not a page from nowhere.
  */
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
-const PAGE_ORIGIN = "http://127.0.0.1:9"; // never contacted: served by page.route
 
 const PLAYER_HTML = `<!doctype html><html><body><audio id="a"></audio><script src="hls.min.js"></script><script>
 window.captured = []; window.events = []; window.loaded = [];
@@ -33,8 +35,9 @@ window.start = async (url) => {
   hls.on(Hls.Events.FRAG_LOADED, (_e, d) => window.loaded.push(d.frag.sn));
   hls.loadSource(url);
   hls.attachMedia(audio);
-  await ctx.resume();
-  await audio.play().catch((err) => log({ kind: "play-rejected", message: String(err) }));
+  // Not awaited: play() settles only once media flows, which is the test's to wait for.
+  ctx.resume().catch((err) => log({ kind: "resume-rejected", message: String(err) }));
+  audio.play().catch((err) => log({ kind: "play-rejected", message: String(err) }));
 };
 window.drain = () => {
   const chunks = window.captured; window.captured = [];
@@ -70,24 +73,27 @@ export class HlsJsClient {
   private constructor(
     private readonly browser: Browser,
     private readonly page: Page,
+    private readonly server: http.Server,
   ) {}
 
   static async open(url: string): Promise<HlsJsClient> {
     const hlsJs = readFileSync(createRequire(import.meta.url).resolve("hls.js/dist/hls.min.js"), "utf8");
+    const server = http.createServer((req, res) => {
+      const js = req.url?.endsWith("hls.min.js");
+      res.writeHead(200, { "content-type": js ? "application/javascript" : "text/html" });
+      res.end(js ? hlsJs : PLAYER_HTML);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       timeout: 30_000,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
     });
     const page = await browser.newPage();
-    await page.route(`${PAGE_ORIGIN}/**`, (r) =>
-      r.request().url().endsWith("hls.min.js")
-        ? r.fulfill({ contentType: "application/javascript", body: hlsJs })
-        : r.fulfill({ contentType: "text/html", body: PLAYER_HTML }),
-    );
-    await page.goto(`${PAGE_ORIGIN}/player.html`);
+    await page.goto(`${origin}/player.html`);
     await page.evaluate((u) => (window as unknown as { start(u: string): Promise<void> }).start(u), url);
-    return new HlsJsClient(browser, page);
+    return new HlsJsClient(browser, page, server);
   }
 
   /** Pulls what was played since the last call. */
@@ -125,5 +131,7 @@ export class HlsJsClient {
 
   async close(): Promise<void> {
     await this.browser.close().catch(() => undefined);
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
   }
 }

@@ -10,23 +10,15 @@ export class FfmpegHlsClient {
   private bytes = 0;
   readonly proc: Background;
 
-  constructor(url: string, maxLifetimeMs: number) {
+  /** `channel`: which channel of the stream to keep (0 = left), or the mono mix. */
+  constructor(url: string, maxLifetimeMs: number, channel: 0 | 1 | "mix" = "mix") {
+    const pick =
+      channel === "mix"
+        ? ["-ac", "1"]
+        : ["-af", `channelmap=map=${channel === 0 ? "FL" : "FR"}:channel_layout=mono`];
     this.proc = new Background(
       "ffmpeg",
-      [
-        "-hide_banner",
-        "-loglevel",
-        "warning",
-        "-i",
-        url,
-        "-ac",
-        "1",
-        "-ar",
-        "48000",
-        "-f",
-        "f32le",
-        "pipe:1",
-      ],
+      ["-hide_banner", "-loglevel", "warning", "-i", url, ...pick, "-ar", "48000", "-f", "f32le", "pipe:1"],
       maxLifetimeMs,
     );
     this.proc.child.stdout?.removeAllListeners("data");

@@ -47,12 +47,18 @@ export class Instance {
     writeFileSync(this.file, this.o.yaml({ apiPort: this.apiPort, srtPort: this.srtPort, dir: this.o.dir }));
   }
 
+  /** The daemon's last log lines (JSON), for a failing test's message. */
+  logs = "";
+
   async start(): Promise<void> {
     this.proc = new Background(
       process.execPath,
       [...NODE_FLAGS, CLI, "run", this.file],
       this.o.maxLifetimeMs,
     );
+    this.proc.child.stdout?.on("data", (b: Buffer) => {
+      this.logs = (this.logs + b.toString()).slice(-100_000);
+    });
     await until(
       async () => {
         if (this.proc?.child.exitCode !== null)
@@ -117,7 +123,13 @@ export class Relay {
   }
 }
 
-/** The studio: one ffmpeg, one AAC encode, the same MPEG-TS to every UDP port. */
+/**
+ * The studio: one ffmpeg, one AAC encode, the same MPEG-TS to every UDP port. Left: a steady
+ * sine (what a listener hears is judged on it, 10 ms at a time); right: seeded pink noise (its
+ * cross-correlation between two recordings gives their offset without a sine's ambiguity).
+ * UDP datagrams of 7 TS packets (1316 bytes) are what ffmpeg's own SRT output sends, and fit
+ * SRT's live payload.
+ */
 export class Studio {
   readonly proc: Background;
 
@@ -130,17 +142,11 @@ export class Studio {
     this.proc = new Background(
       "ffmpeg",
       [
-        ...[
-          "-hide_banner",
-          "-loglevel",
-          "error",
-          "-re",
-          "-f",
-          "lavfi",
-          "-i",
-          `sine=f=${freq}:sample_rate=48000`,
-        ],
-        ...["-ac", "2", "-c:a", "aac", "-b:a", "128k", "-map", "0:a", "-f", "tee", tee],
+        ...["-hide_banner", "-loglevel", "error", "-re"],
+        ...["-f", "lavfi", "-i", `sine=f=${freq}:sample_rate=48000`],
+        ...["-f", "lavfi", "-i", "anoisesrc=color=pink:seed=7:amplitude=0.25:sample_rate=48000"],
+        ...["-filter_complex", "[0:a][1:a]join=inputs=2:channel_layout=stereo[a]", "-map", "[a]"],
+        ...["-c:a", "aac", "-b:a", "128k", "-f", "tee", tee],
       ],
       maxLifetimeMs,
     );

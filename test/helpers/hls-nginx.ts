@@ -6,7 +6,8 @@
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join, sep } from "node:path";
 import { Background, until } from "./proc.js";
 
 export interface Nginx {
@@ -62,6 +63,11 @@ export function failoverConf(prefix: string, port: number, a: string, b: string)
     server ${a};
     server ${b} backup;
   }
+  # The last resort has its own upstream: the 503s above marked both servers failed in the first.
+  upstream antenne_hls_any {
+    server ${a};
+    server ${b} backup;
+  }
   server {
     listen 127.0.0.1:${port};
     location /hls/ {
@@ -69,10 +75,11 @@ export function failoverConf(prefix: string, port: number, a: string, b: string)
       proxy_next_upstream error timeout http_503;
       proxy_cache hls;
       proxy_intercept_errors on;
-      error_page 503 = @degraded;
+      # 502: both servers are marked failed by earlier 503s ("no live upstreams").
+      error_page 502 503 = @degraded;
     }
     location @degraded {
-      proxy_pass http://antenne_hls;
+      proxy_pass http://antenne_hls_any;
       proxy_set_header X-Antenne-Accept-Degraded 1;
       proxy_next_upstream error timeout;
     }
@@ -116,7 +123,10 @@ export async function startNginx(
   conf: string,
   maxLifetimeMs: number,
 ): Promise<Nginx> {
-  if (process.getuid?.() === 0) chmodSync(prefix, 0o755);
+  // Workers (nobody, under root) must reach the prefix: open our temp directories on the way.
+  if (process.getuid?.() === 0) {
+    for (let d = prefix; d.startsWith(tmpdir() + sep); d = dirname(d)) chmodSync(d, 0o755);
+  }
   const file = join(prefix, "nginx.conf");
   writeFileSync(file, conf);
   const proc = new Background("nginx", ["-p", prefix, "-c", file], maxLifetimeMs);

@@ -450,6 +450,15 @@ test("health-aware: steps aside while degraded or stale, unless the cache accept
   assert.equal(out.ready().ok, false);
   assert.equal(out.gate.playlist(true), null);
   assert.equal(out.gate.state(), 'degraded: on the safety source "safety"');
+  feed(s, B(K + 2) + 1, B(K + 3) + 1); // K+2 is made while degraded
+  await out.idle();
+  assert.match(
+    out.gate.segment(gridName(K + 2), false) ?? "",
+    /made while degraded/,
+    "the peer's copy is wanted",
+  );
+  assert.equal(out.gate.segment(gridName(K + 2), true), null);
+  assert.equal(out.gate.segment(gridName(K + 1), false), null, "made healthy: served");
   degraded = null;
   clock.advance(4001);
   assert.match(out.gate.playlist(false) ?? "", /4\.0 s old/, "stale playlists step aside too");

@@ -3,7 +3,9 @@
  * safety source or blank, or whose playlists are not current (just restarted, encoder stuck),
  * steps aside: its playlists and /readyz answer 503, so a cache (`proxy_next_upstream
  * http_503`), a load balancer or Kubernetes readiness sends listeners to a peer instance that
- * still has the studio. Segments are always served (a player may still need them).
+ * still has the studio. Segments are served, except those this instance made while degraded:
+ * the peer publishes the same names with the studio in them, and a cache must fetch those from
+ * the peer rather than from the primary that still answers for its older segments.
  *
  * Never off air, without knowing the peer: a request carrying `X-Antenne-Accept-Degraded: 1`
  * is always served. The cache asks every instance normally first and, only when all of them
@@ -17,10 +19,12 @@ import type { ProgramHealth } from "../../types/index.js";
 export const ACCEPT_DEGRADED_HEADER = "x-antenne-accept-degraded";
 export const HEALTH_HEADER = "x-antenne-health";
 
-/** What the /hls/ route asks before serving a playlist. */
+/** What the /hls/ route asks before serving a playlist or a segment. */
 export interface PlaylistGate {
   /** Null to serve, else the reason for a 503. */
   playlist(acceptDegraded: boolean): string | null;
+  /** Null to serve the segment file `name`, else the reason for a 503. */
+  segment(name: string, acceptDegraded: boolean): string | null;
   /** "ok", or why the instance would step aside. */
   state(): string;
 }
@@ -35,7 +39,23 @@ export interface HealthGateOptions {
 }
 
 export class HealthGate implements PlaylistGate {
+  /** Segments made while degraded that are still on disk. */
+  private readonly degradedNames = new Set<string>();
+
   constructor(private readonly o: HealthGateOptions) {}
+
+  markDegraded(name: string): void {
+    if (this.o.healthAware) this.degradedNames.add(name);
+  }
+
+  forget(name: string): void {
+    this.degradedNames.delete(name);
+  }
+
+  segment(name: string, acceptDegraded: boolean): string | null {
+    if (acceptDegraded || !this.degradedNames.has(name)) return null;
+    return "segment made while degraded: a peer instance should serve it (healthAware)";
+  }
 
   /** What /readyz gets from the HLS output. */
   ready(): Readiness {

@@ -290,6 +290,7 @@ export class HlsOutput implements Output {
       this.diskError(err, "write segment", name); // not listed: a gap
       return;
     }
+    if (degraded) this.gate.markDegraded(name);
     const left = v.window.add(seg.k);
     if (left === null) {
       this.o.log.warn(
@@ -332,6 +333,7 @@ export class HlsOutput implements Output {
   /** Deletes what aged out, locally and at the origin. */
   private async sweep(nowMs: number): Promise<void> {
     for (const name of this.retention.takeDue(nowMs)) {
+      this.gate.forget(name);
       try {
         await this.local.delete(name);
       } catch (err) {
