@@ -157,8 +157,8 @@ export const ERRORS = {
   ANTENNE_HLS_DISK_ERROR: e(
     "error",
     "HLS disk error",
-    null,
-    "A segment or playlist could not be written (disk full, permissions); retried with the next segment.",
+    "antenne_hls_disk_errors_total",
+    "A segment or playlist could not be written (disk full, permissions): the segment is listed as a gap; the next one is tried.",
   ),
   ANTENNE_HLS_QUEUE_FULL: e(
     "error",
@@ -169,14 +169,14 @@ export const ERRORS = {
   ANTENNE_HLS_PUSH_FAILED: e(
     "warn",
     "HLS push gave up on a file",
-    "antenne_hls_push_total{code}",
-    "The push target refused or did not answer after retries.",
+    "antenne_hls_push_failures_total",
+    "The origin refused (4xx) or did not answer after 5 tries with backoff; the file is missing there (responses by code: antenne_hls_push_total{code}).",
   ),
   ANTENNE_HLS_PUSH_DROPPED: e(
     "warn",
     "HLS push queue full; oldest file dropped",
-    null,
-    "The push target is slower than the stream; local output is unaffected.",
+    "antenne_hls_push_dropped_total",
+    "The origin is slower than the stream or down; the local output is unaffected.",
   ),
   ANTENNE_ICECAST_REFUSED: e(
     "error",
