@@ -5,7 +5,6 @@ import { Channel } from "./channel/channel.js";
 import type { Clock } from "./clock/clock.js";
 import type { ChannelConfig } from "./config/load.js";
 import { ErrorReporter } from "./errors/reporter.js";
-import { registerClockMetrics } from "./engine/clock-metrics.js";
 import { createMetrics } from "./metrics/channel-metrics.js";
 import { hlsGateOf } from "./output/hls/index.js";
 import { createRuntime, type Runtime } from "./runtime.js";
@@ -34,7 +33,6 @@ export async function startDaemon(
   const channel = new Channel({ config, log, state, runtime, errors });
   const registry = createMetrics(channel, runtime.clock);
   channel.registerOutputMetrics(registry);
-  registerClockMetrics(registry, () => channel.program.clock);
   const api = buildApi({
     view: channel,
     registry,

@@ -258,7 +258,8 @@ export class Channel implements ChannelView, ProgramHealth {
         lufsShortTerm: this.meter.lufsShortTerm,
         degraded: this.degraded(),
         clockOffsetMs: Math.round(this.program.clock.offsetMs() * 10) / 10,
-        clockReanchors: this.program.reanchors,
+        // Jumps forward and pauses for a backward step (ProgramClock counts both).
+        clockReanchors: Object.values(this.program.clock.reanchorCounts()).reduce((a, b) => a + b, 0),
       },
       metadata: this.metadata,
       inputs: this.inputs.map((i, k) => inputStatus(i, k, this.switch.meters.get(i.id)!)),

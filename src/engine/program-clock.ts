@@ -46,7 +46,7 @@ export class ProgramClock {
     });
   }
 
-  /** Re-anchorings so far, by direction (antenne_clock_reanchors_total). */
+  /** Re-anchorings so far, by direction (their sum is antenne_clock_reanchors_total). */
   reanchorCounts(): Readonly<Record<ClockDirection, number>> {
     return this.reanchors;
   }

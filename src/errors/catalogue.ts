@@ -145,7 +145,7 @@ export const ERRORS = {
   ANTENNE_CLOCK_REANCHORED: e(
     "warn",
     "program clock re-anchored on the wall clock",
-    "antenne_clock_reanchors_total{direction}",
+    "antenne_clock_reanchors_total",
     "The wall clock was stepped (NTP, a resumed VM) by more than 100 ms. Forward: the program jumps to UTC and the skipped segments are gaps. Backward: the program pauses for the step (sequences never go back). Check chrony/NTP (docs/redundancy.md).",
   ),
   ANTENNE_CLOCK_AHEAD: e(
