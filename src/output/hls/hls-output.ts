@@ -12,24 +12,14 @@
  * - nothing here throws into an encoder's frame callback: disk errors are counted, reported
  *   and the segment becomes a gap.
  */
-import { join } from "node:path";
 import type { Output, OutputEvents, OutputState } from "../../types/index.js";
 import { TypedEmitter } from "../../util/events.js";
-import { gridOf, gridSegment, maxSegmentSamples } from "./epoch-grid.js";
-import { scanDir, type ScannedDir } from "./dir-scan.js";
+import { gridOf, maxSegmentSamples } from "./epoch-grid.js";
 import { HealthGate, type Readiness } from "./health-gate.js";
 import type { HlsOutputEvents, HlsOutputOptions, HlsProfileStatus, HlsStatus } from "./hls-types.js";
 import { OriginStore } from "./origin-store.js";
-import {
-  codecsOf,
-  masterPlaylistName,
-  mediaPlaylistName,
-  renderMasterPlaylist,
-  renderMediaPlaylist,
-  targetDurationOf,
-} from "./playlists.js";
-import { restoreFromDisk } from "./restore.js";
-import { Retention } from "./retention.js";
+import { targetDurationOf } from "./playlists.js";
+import { Publisher } from "./publisher.js";
 import type { Segment } from "./segmenter.js";
 import { LocalDiskStore } from "./segment-store.js";
 import { createVariant, type Variant } from "./variant.js";
@@ -53,19 +43,12 @@ export class HlsOutput implements Output {
   readonly gate: HealthGate;
   private readonly events: TypedEmitter<Events>;
   private readonly variants: Variant[];
-  private readonly local: LocalDiskStore;
   private readonly origin: OriginStore | null;
-  private readonly retention = new Retention();
-  private readonly retentionMs: number;
+  private readonly publisher: Publisher;
   private readonly targetDuration: number;
   private readonly initDone: Promise<void>;
   private lastState: OutputState = "starting";
-  private sentBytes = 0;
-  private masterText: string | null = null;
   private restarts = 0;
-  private diskErrors = 0;
-  private lastError: string | null = null;
-  private failing = false;
   private closed: Promise<void> | null = null;
 
   constructor(private readonly o: HlsOutputOptions) {
@@ -79,8 +62,6 @@ export class HlsOutput implements Output {
       );
     }
     this.events = new TypedEmitter<Events>(o.log);
-    this.retentionMs = config.windowSegments * config.segmentSec * 1000;
-    this.local = new LocalDiskStore(config.dir);
     this.origin = config.push
       ? new OriginStore({
           ...config.push,
@@ -116,7 +97,17 @@ export class HlsOutput implements Output {
       health: o.health,
       fresh: () => this.fresh(),
     });
-    this.initDone = this.init();
+    this.publisher = new Publisher({
+      ...o,
+      variants: this.variants,
+      targetDuration: this.targetDuration,
+      local: new LocalDiskStore(config.dir),
+      origin: this.origin,
+      gate: this.gate,
+      changed: () => this.noteState(),
+      onSegment: (e) => this.events.emit("segment", e),
+    });
+    this.initDone = this.publisher.init();
   }
 
   on<K extends keyof Events>(event: K, fn: Events[K]): void {
@@ -152,11 +143,11 @@ export class HlsOutput implements Output {
       kind: "hls",
       state,
       up: state === "running",
-      sentBytes: this.sentBytes,
+      sentBytes: this.publisher.sentBytes,
       restarts: this.restarts,
-      lastError: this.lastError,
+      lastError: this.publisher.lastError,
       profiles,
-      diskErrors: this.diskErrors,
+      diskErrors: this.publisher.diskErrors,
       health: this.gate.state(),
       push: this.origin?.stats() ?? null,
     };
@@ -198,7 +189,7 @@ export class HlsOutput implements Output {
 
   private stateNow(): OutputState {
     const listed = this.variants.some((v) => v.segments > 0);
-    return this.closed ? "stopped" : this.failing ? "failed" : listed ? "running" : "starting";
+    return this.closed ? "stopped" : this.publisher.failing ? "failed" : listed ? "running" : "starting";
   }
 
   private noteState(): void {
@@ -206,36 +197,6 @@ export class HlsOutput implements Output {
     if (state === this.lastState) return;
     this.lastState = state;
     this.events.emit("state", { state });
-  }
-
-  private async init(): Promise<void> {
-    const { config, channel } = this.o;
-    let scan: ScannedDir = { found: new Map(), strays: [], tmp: [] };
-    try {
-      await this.local.init();
-      scan = await scanDir(
-        config.dir,
-        channel,
-        this.variants.map((v) => ({ ...v, segmentSec: config.segmentSec })),
-      );
-    } catch (err) {
-      this.diskError(err, "scan directory", config.dir);
-    }
-    for (const name of scan.tmp) await this.local.delete(name).catch(() => undefined);
-    const nowMs = this.o.clock.wallMs();
-    const relisted = restoreFromDisk(this.variants, scan, this.retention, {
-      nowMs,
-      windowSegments: config.windowSegments,
-      retentionMs: this.retentionMs,
-    });
-    if (relisted > 0) this.o.log.info({ relisted }, "HLS window rebuilt from the segments on disk");
-    // Clients keep playing the previous run's window while the first new segment is made.
-    if (this.variants.every((v) => v.window.last !== null)) {
-      for (const v of this.variants)
-        await this.writeLocal(mediaPlaylistName(channel, v.profile), this.mediaText(v));
-      await this.writeMaster(false);
-    }
-    await this.sweep(nowMs);
   }
 
   private onRestart(v: Variant, info: { pos: number; reason: string }): void {
@@ -259,7 +220,7 @@ export class HlsOutput implements Output {
         return;
       }
       if (v.pending >= MAX_PENDING) {
-        this.diskError(
+        this.publisher.diskError(
           new Error(`${v.pending} segments waiting for the disk`),
           "queue",
           v.profile,
@@ -273,123 +234,11 @@ export class HlsOutput implements Output {
       v.pending++;
       v.chain = v.chain
         .then(() => this.initDone)
-        .then(() => this.publish(v, seg, bytes, degraded))
+        .then(() => this.publisher.publish(v, seg, bytes, degraded))
         .catch((err: unknown) => this.o.log.error({ err, profile: v.profile }, "HLS publish failed"))
         .finally(() => v.pending--);
     } catch (err) {
       this.o.log.error({ err, profile: v.profile }, "HLS segment could not be muxed");
     }
-  }
-
-  private async publish(v: Variant, seg: Segment, bytes: Buffer, degraded: boolean): Promise<void> {
-    const name = v.uriOf(seg.k);
-    try {
-      await this.local.putSegment(name, bytes);
-      this.failing = false;
-    } catch (err) {
-      this.diskError(err, "write segment", name); // not listed: a gap
-      return;
-    }
-    if (degraded) this.gate.markDegraded(name);
-    const left = v.window.add(seg.k);
-    if (left === null) {
-      this.o.log.warn(
-        { profile: v.profile, sequence: seg.k },
-        "segment not after the window's end: not listed",
-      );
-      return;
-    }
-    const nowMs = this.o.clock.wallMs();
-    for (const k of left) this.retention.schedule(v.uriOf(k), nowMs + this.retentionMs);
-    v.segments++;
-    v.lastSegmentWallMs = nowMs;
-    v.meter.add(bytes.length, seg.durationSec);
-    this.sentBytes += bytes.length;
-    const mediaName = mediaPlaylistName(this.o.channel, v.profile);
-    const media = this.mediaText(v);
-    const listed = await this.writeLocal(mediaName, media);
-    const master = await this.writeMaster(v.advertised.update(v.meter, v.segments));
-    this.noteState();
-    this.events.emit("segment", {
-      profile: v.profile,
-      sequence: seg.k,
-      path: join(this.o.config.dir, name),
-      pos: seg.startPos,
-      durationSec: seg.durationSec,
-      pdtMs: gridSegment(v.grid, seg.k).pdtMs,
-      bytes: bytes.length,
-    });
-    // The origin gets files in the order a client may need them: segment, then what lists it.
-    if (this.origin) {
-      await this.origin.putSegment(name, bytes, { k: seg.k, degraded });
-      if (listed) await this.origin.putPlaylist(mediaName, media, { degraded });
-      const masterText = master ?? (v === this.variants[0] ? this.masterText : null);
-      if (masterText)
-        await this.origin.putPlaylist(masterPlaylistName(this.o.channel), masterText, { degraded });
-    }
-    await this.sweep(nowMs);
-  }
-
-  /** Deletes what aged out, locally and at the origin. */
-  private async sweep(nowMs: number): Promise<void> {
-    for (const name of this.retention.takeDue(nowMs)) {
-      this.gate.forget(name);
-      try {
-        await this.local.delete(name);
-      } catch (err) {
-        this.o.log.warn({ err, file: name }, "cannot delete aged-out HLS segment");
-      }
-      await this.origin?.delete(name);
-    }
-  }
-
-  private mediaText(v: Variant): string {
-    return renderMediaPlaylist({
-      targetDuration: this.targetDuration,
-      discontinuitySequence: 0,
-      entries: v.window.entries(),
-    });
-  }
-
-  /** Writes the master when it is missing or changed; returns the text written, else null. */
-  private async writeMaster(changed: boolean): Promise<string | null> {
-    if (this.masterText !== null && !changed) return null;
-    const text = renderMasterPlaylist(
-      this.variants.map((v) => ({
-        uri: mediaPlaylistName(this.o.channel, v.profile),
-        bandwidth: v.advertised.bandwidth,
-        averageBandwidth: v.advertised.average,
-        codecs: codecsOf(v.codec),
-      })),
-    );
-    if (text === this.masterText) return null;
-    if (!(await this.writeLocal(masterPlaylistName(this.o.channel), text))) return null;
-    this.masterText = text;
-    return text;
-  }
-
-  private async writeLocal(name: string, text: string): Promise<boolean> {
-    try {
-      await this.local.putPlaylist(name, text);
-      this.failing = false;
-      return true;
-    } catch (err) {
-      this.diskError(err, "write playlist", name);
-      return false;
-    }
-  }
-
-  private diskError(
-    err: unknown,
-    what: string,
-    target: string,
-    code: "ANTENNE_HLS_DISK_ERROR" | "ANTENNE_HLS_QUEUE_FULL" = "ANTENNE_HLS_DISK_ERROR",
-  ): void {
-    this.diskErrors++;
-    this.failing = true;
-    const errno = (err as NodeJS.ErrnoException).code;
-    this.lastError = `${what} ${target}: ${errno ?? (err as Error).message}`;
-    this.o.errors.report(code, { output: "hls", err, what, target, errno, diskErrors: this.diskErrors });
-    this.noteState();
   }
 }
