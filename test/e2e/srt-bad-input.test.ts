@@ -440,7 +440,10 @@ api: { listen: "127.0.0.1:${api}" }
       20,
     );
     const adopted = logs.find(/srt connected/, { input: "a" }, mark)[0]?.time as number | undefined;
-    assert.ok(adopted !== undefined && adopted - wall0 <= 1000, "adopted within 1 s: no wait for SRT's 5 s timeout");
+    assert.ok(
+      adopted !== undefined && adopted - wall0 <= 1000,
+      "adopted within 1 s: no wait for SRT's 5 s timeout",
+    );
     console.log(
       `SIGKILLed sender restarted at once: adopted +${adopted ? adopted - wall0 : "?"} ms, ` +
         `PCM in the buffer +${decodedMs.toFixed(0)} ms, level metered +${levelMs.toFixed(0)} ms`,

@@ -113,8 +113,14 @@ test("failover: the lost input's arrived audio plays to the sample, then the nex
   assert.deepEqual(ev, { from: "a", to: "b", reason: "failover", transition: "cut" });
   const f = frames.find((x) => x.pos <= dryAt && dryAt < x.pos + FRAME)!;
   const k = dryAt - f.pos;
-  assert.ok(f.pcm.subarray(0, k).every((v) => v === 0.5), "A up to its last arrived sample");
-  assert.ok(f.pcm.subarray(k).every((v) => v === -0.5), "B from that very sample: no gap");
+  assert.ok(
+    f.pcm.subarray(0, k).every((v) => v === 0.5),
+    "A up to its last arrived sample",
+  );
+  assert.ok(
+    f.pcm.subarray(k).every((v) => v === -0.5),
+    "B from that very sample: no gap",
+  );
   program.stop();
 });
 
