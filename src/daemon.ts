@@ -6,6 +6,7 @@ import type { Clock } from "./clock/clock.js";
 import type { ChannelConfig } from "./config/load.js";
 import { ErrorReporter } from "./errors/reporter.js";
 import { createMetrics } from "./metrics/channel-metrics.js";
+import { hlsGateOf } from "./output/hls/index.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 import { FileStateStore } from "./state/state-store.js";
 
@@ -37,6 +38,7 @@ export async function startDaemon(
     registry,
     token: config.api.token,
     hlsDir: config.outputs.hls && config.api.serveHls ? config.outputs.hls.dir : null,
+    hlsGate: hlsGateOf(channel.outputs),
     clock: runtime.clock,
     listenersUrl: config.api.listenersUrl,
   });

@@ -6,6 +6,7 @@ import type { ChannelView, SwitchResult } from "../channel/view.js";
 import type { Clock } from "../clock/clock.js";
 import { sendError } from "./errors.js";
 import { registerEvents } from "./events.js";
+import type { PlaylistGate } from "../output/hls/health-gate.js";
 import { registerHlsStatic } from "./hls-static.js";
 import { registerPage } from "./page.js";
 
@@ -14,6 +15,8 @@ export interface ApiDeps {
   registry: Registry;
   token: string;
   hlsDir: string | null;
+  /** The HLS output's playlist gate (healthAware 503s); none: playlists are always served. */
+  hlsGate?: PlaylistGate;
   clock: Clock;
   /** Status events on the SSE stream for the level meters. */
   statusEveryMs?: number;
@@ -140,6 +143,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   registerPage(app);
-  if (deps.hlsDir) registerHlsStatic(app, deps.hlsDir);
+  if (deps.hlsDir) registerHlsStatic(app, deps.hlsDir, deps.hlsGate);
   return app;
 }

@@ -125,6 +125,7 @@ export class Channel implements ChannelView, ProgramHealth {
       frameMs: FRAME_MS,
       tickMs: TICK_MS,
       grid: GRID,
+      clockPolicy: { segmentSamples: Math.round(segmentSec * format.sampleRate) },
       clock,
       errors,
       beforeTick: (monoMs) => {
@@ -258,7 +259,8 @@ export class Channel implements ChannelView, ProgramHealth {
         lufsShortTerm: this.meter.lufsShortTerm,
         degraded: this.degraded(),
         clockOffsetMs: Math.round(this.program.clock.offsetMs() * 10) / 10,
-        clockReanchors: this.program.reanchors,
+        // Jumps forward and pauses for a backward step (ProgramClock counts both).
+        clockReanchors: Object.values(this.program.clock.reanchorCounts()).reduce((a, b) => a + b, 0),
       },
       metadata: this.metadata,
       inputs: this.inputs.map((i, k) => inputStatus(i, k, this.switch.meters.get(i.id)!)),

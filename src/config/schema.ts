@@ -102,6 +102,8 @@ const hls = z.strictObject({
     })
     .nullable()
     .default(null),
+  /** Playlists and /readyz answer 503 while the program is on safety or blank (docs/redundancy.md). */
+  healthAware: z.boolean().default(false),
 });
 
 export const channelSchema = z.strictObject({

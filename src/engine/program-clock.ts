@@ -11,16 +11,45 @@
  * frames = 8 MP3 frames), so encoder runs start on the epoch-anchored frame grid of every codec.
  */
 import type { Clock } from "../clock/clock.js";
+import { ClockPolicy, type ClockDirection, type ClockPolicyOptions } from "./clock-policy.js";
+
+/** Catalogued reports of the re-anchoring policy. */
+export type ClockReport = (
+  code: "ANTENNE_CLOCK_REANCHORED" | "ANTENNE_CLOCK_AHEAD",
+  fields: Record<string, unknown>,
+) => void;
+
+export interface ProgramClockOptions {
+  /** The re-anchoring policy's bounds (clock-policy.ts); defaults: 100 ms, hold ≤ 10 s, grid. */
+  policy?: Partial<ClockPolicyOptions>;
+  report?: ClockReport;
+}
 
 export class ProgramClock {
   private pos0 = 0;
   private mono0 = 0;
+  private readonly policy: ClockPolicy;
+  private readonly reanchors: Record<ClockDirection, number> = { forward: 0, backward: 0 };
 
   constructor(
     private readonly clock: Clock,
     readonly sampleRate: number,
     readonly grid: number,
-  ) {}
+    private readonly o: ProgramClockOptions = {},
+  ) {
+    this.policy = new ClockPolicy({
+      maxOffsetMs: 100,
+      maxHoldMs: 10_000,
+      segmentSamples: grid,
+      settleSamples: 2 * grid,
+      ...o.policy,
+    });
+  }
+
+  /** Re-anchorings so far, by direction (their sum is antenne_clock_reanchors_total). */
+  reanchorCounts(): Readonly<Record<ClockDirection, number>> {
+    return this.reanchors;
+  }
 
   /** The first grid position at or after the wall clock's now; it becomes due at its UTC time. */
   anchor(): number {
@@ -61,11 +90,34 @@ export class ProgramClock {
   }
 
   /**
-   * Called once per tick: the grid position to jump to when the wall clock and the program clock
-   * have parted too far (re-anchoring), else null. Policy: docs/redundancy.md.
+   * Called once per tick with the next position the program will produce: the grid position to
+   * jump to when the wall clock has moved ahead of the program clock (the encoders restart
+   * there), else null. A backward step is absorbed here without a jump: the clock is rebased so
+   * that `pos` falls due at its UTC time, i.e. the program pauses and no sequence goes back.
+   * Policy: clock-policy.ts, docs/redundancy.md.
    */
-  check(_pos: number): { to: number; reason: string } | null {
-    return null;
+  check(pos: number): { to: number; reason: string } | null {
+    const offsetMs = this.offsetMs();
+    const v = this.policy.check({ pos, offsetMs, wallPos: this.wallPosition() });
+    if (v.action === "none") return null;
+    if (v.action === "run-ahead") {
+      this.o.report?.("ANTENNE_CLOCK_AHEAD", { offsetMs: Math.round(offsetMs) });
+      return null;
+    }
+    const { to, direction, reason } = v.reanchor;
+    this.reanchors[direction]++;
+    this.o.report?.("ANTENNE_CLOCK_REANCHORED", {
+      direction,
+      reason,
+      offsetMs: Math.round(offsetMs),
+      from: pos,
+      to,
+    });
+    if (direction === "backward") {
+      this.rebase(pos);
+      return null;
+    }
+    return { to, reason };
   }
 
   /** Wall clock minus program clock, ms: positive when the wall clock runs ahead. */

@@ -3,6 +3,7 @@ import type { Clock } from "../clock/clock.js";
 import type { ErrorReporter } from "../errors/reporter.js";
 import type { AudioFormat, FrameSource, ProgramTimeline, SwitchEvent } from "../types/index.js";
 import type { PcmHistory } from "./pcm-history.js";
+import type { ClockPolicyOptions } from "./clock-policy.js";
 import { ProgramClock } from "./program-clock.js";
 import { TickLag } from "./tick-lag.js";
 
@@ -54,6 +55,8 @@ export interface ProgramOptions {
   errors: ErrorReporter;
   /** Every anchor and jump of the timeline lands on this grid (samples; see program-clock.ts). */
   grid: number;
+  /** Re-anchoring bounds (clock-policy.ts), e.g. the HLS segment length to re-anchor after. */
+  clockPolicy?: Partial<ClockPolicyOptions>;
   /** The timeline jumped (a freeze was skipped, or re-anchored on the wall clock): encoders restart at `to`. */
   onJump?: (jump: { from: number; to: number; reason: string }) => void;
   makeFader: () => Fader;
@@ -93,7 +96,10 @@ export class Program implements ProgramTimeline {
     this.silence = new Float32Array(this.frames * this.ch);
     this.out = new Float32Array(this.frames * this.ch);
     this.sampleRate = opts.format.sampleRate;
-    this.clock = new ProgramClock(opts.clock, this.sampleRate, opts.grid);
+    this.clock = new ProgramClock(opts.clock, this.sampleRate, opts.grid, {
+      policy: opts.clockPolicy,
+      report: (code, fields) => opts.errors.report(code, fields),
+    });
     this.lag = new TickLag(opts.tickMs ?? opts.frameMs);
   }
 

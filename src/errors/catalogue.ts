@@ -140,13 +140,25 @@ export const ERRORS = {
     "error",
     "program clock fell behind; skipping ahead",
     null,
-    "The process was frozen or starved of CPU for over a second; HLS marks a discontinuity.",
+    "The process was frozen or starved of CPU for over a second; HLS lists the skipped segments as gaps.",
+  ),
+  ANTENNE_CLOCK_REANCHORED: e(
+    "warn",
+    "program clock re-anchored on the wall clock",
+    "antenne_clock_reanchors_total",
+    "The wall clock was stepped (NTP, a resumed VM) by more than 100 ms. Forward: the program jumps to UTC and the skipped segments are gaps. Backward: the program pauses for the step (sequences never go back). Check chrony/NTP (docs/redundancy.md).",
+  ),
+  ANTENNE_CLOCK_AHEAD: e(
+    "error",
+    "wall clock stepped back further than the program can pause; running ahead of UTC",
+    null,
+    "The instance stays on air but its timeline is ahead of UTC (antenne_clock_offset_seconds < 0) and no longer matches its peer's; it re-aligns on restart. Fix the host clock.",
   ),
   ANTENNE_HLS_DISK_ERROR: e(
     "error",
     "HLS disk error",
-    null,
-    "A segment or playlist could not be written (disk full, permissions); retried with the next segment.",
+    "antenne_hls_disk_errors_total",
+    "A segment or playlist could not be written (disk full, permissions): the segment is listed as a gap; the next one is tried.",
   ),
   ANTENNE_HLS_QUEUE_FULL: e(
     "error",
@@ -157,14 +169,14 @@ export const ERRORS = {
   ANTENNE_HLS_PUSH_FAILED: e(
     "warn",
     "HLS push gave up on a file",
-    "antenne_hls_push_total{code}",
-    "The push target refused or did not answer after retries.",
+    "antenne_hls_push_failures_total",
+    "The origin refused (4xx) or did not answer after 5 tries with backoff; the file is missing there (responses by code: antenne_hls_push_total{code}).",
   ),
   ANTENNE_HLS_PUSH_DROPPED: e(
     "warn",
     "HLS push queue full; oldest file dropped",
-    null,
-    "The push target is slower than the stream; local output is unaffected.",
+    "antenne_hls_push_dropped_total",
+    "The origin is slower than the stream or down; the local output is unaffected.",
   ),
   ANTENNE_ICECAST_REFUSED: e(
     "error",

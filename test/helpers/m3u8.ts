@@ -3,7 +3,15 @@ export interface MediaPlaylist {
   targetDuration: number;
   mediaSequence: number;
   discontinuitySequence: number;
-  segments: { seq: number; duration: number; pdtMs: number | null; uri: string; discontinuity: boolean }[];
+  segments: {
+    seq: number;
+    duration: number;
+    pdtMs: number | null;
+    uri: string;
+    discontinuity: boolean;
+    /** EXT-X-GAP: the instance does not have this segment. */
+    gap: boolean;
+  }[];
 }
 
 export function parseMedia(text: string): MediaPlaylist {
@@ -23,15 +31,18 @@ export function parseMedia(text: string): MediaPlaylist {
   let duration = NaN;
   let pdtMs: number | null = null;
   let disc = false;
+  let gap = false;
   for (const l of lines) {
     if (l.startsWith("#EXTINF:")) duration = parseFloat(l.slice(8));
     else if (l.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) pdtMs = Date.parse(l.slice(25));
     else if (l === "#EXT-X-DISCONTINUITY") disc = true;
+    else if (l === "#EXT-X-GAP") gap = true;
     else if (l && !l.startsWith("#")) {
-      pl.segments.push({ seq: seq++, duration, pdtMs, uri: l, discontinuity: disc });
+      pl.segments.push({ seq: seq++, duration, pdtMs, uri: l, discontinuity: disc, gap });
       duration = NaN;
       pdtMs = null;
       disc = false;
+      gap = false;
     }
   }
   return pl;

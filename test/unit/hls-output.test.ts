@@ -2,25 +2,41 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FakeClock } from "../../src/clock/fake-clock.js";
 import type { HlsConfig } from "../../src/config/schema.js";
 import { silentLogger } from "../../src/log.js";
+import { boundary, gridOf, gridSegment, pdtMsOf, ptsOf } from "../../src/output/hls/epoch-grid.js";
 import { HlsOutput, type HlsSegmentEvent } from "../../src/output/hls/hls-output.js";
-import { segmentBoundary } from "../../src/output/hls/segmenter.js";
-import { encodeSine, FeedStream, MemoryState, readTs, run, tempDir, timelineAt } from "./hls-fixtures.js";
-import { componentDeps } from "../helpers/deps.js";
+import { decodePts } from "../../src/output/hls/ts-packets.js";
+import type { ProgramHealth } from "../../src/types/index.js";
+import { testErrors } from "../helpers/deps.js";
+import { encodeSine, FeedStream, readTs, run, tempDir, timelineAt } from "./hls-fixtures.js";
 
-const T0 = Date.UTC(2024, 4, 1, 12, 0, 0, 0);
 const [LOFI, MIDFI, MP3] = await Promise.all([
   encodeSine("aac", "32k", 12),
   encodeSine("aac", "96k", 12),
   encodeSine("mp3", "128k", 12),
 ]);
+const AAC2 = gridOf(2, 48000, "aac");
+const MP32 = gridOf(2, 48000, "mp3");
+/** A 2 s grid index of 2026 (even: B(K) is on a 2 s mark). */
+const K = 890_000_000;
+const B = (k: number) => boundary(AAC2, k);
+const wallAt = (pos: number) => pdtMsOf(pos, 48000);
 
+interface Entry {
+  sequence: number;
+  uri: string;
+  extinf: number;
+  pdtMs: number;
+  gap: boolean;
+  discontinuity: boolean;
+}
 interface Parsed {
   target: number;
   mediaSequence: number;
   discontinuitySequence: number;
-  segments: { sequence: number; uri: string; extinf: number; pdtMs: number | null; discontinuity: boolean }[];
+  segments: Entry[];
 }
 
 function parseMedia(text: string): Parsed {
@@ -33,351 +49,363 @@ function parseMedia(text: string): Parsed {
     discontinuitySequence: num("#EXT-X-DISCONTINUITY-SEQUENCE:"),
     segments: [],
   };
-  let pdt: number | null = null;
-  let disc = false;
-  let extinf = NaN;
+  let cur = { pdt: NaN, extinf: NaN, gap: false, disc: false };
   for (const l of lines) {
-    if (l === "#EXT-X-DISCONTINUITY") disc = true;
+    if (l === "#EXT-X-DISCONTINUITY") cur.disc = true;
+    else if (l === "#EXT-X-GAP") cur.gap = true;
     else if (l.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) {
       assert.match(l, /:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "ms precision UTC");
-      pdt = Date.parse(l.slice(25));
-    } else if (l.startsWith("#EXTINF:")) {
-      assert.match(l, /^#EXTINF:\d+\.\d{3,},$/);
-      extinf = parseFloat(l.slice(8));
-    } else if (!l.startsWith("#")) {
+      cur.pdt = Date.parse(l.slice(25));
+    } else if (l.startsWith("#EXTINF:")) cur.extinf = parseFloat(l.slice(8));
+    else if (!l.startsWith("#")) {
+      const sequence = p.mediaSequence + p.segments.length;
       p.segments.push({
-        sequence: p.mediaSequence + p.segments.length,
+        sequence,
         uri: l,
-        extinf,
-        pdtMs: pdt,
-        discontinuity: disc,
+        extinf: cur.extinf,
+        pdtMs: cur.pdt,
+        gap: cur.gap,
+        discontinuity: cur.disc,
       });
-      pdt = null;
-      disc = false;
+      cur = { pdt: NaN, extinf: NaN, gap: false, disc: false };
     }
   }
   return p;
 }
 
-function media(dir: string, profile: string, channel = "ch"): Parsed {
-  return parseMedia(readFileSync(join(dir, `${channel}_${profile}.m3u8`), "utf8"));
-}
+const media = (dir: string, profile: string): Parsed =>
+  parseMedia(readFileSync(join(dir, `ch_${profile}.m3u8`), "utf8"));
 
 function config(dir: string, profiles: string[], over: Partial<HlsConfig> = {}): HlsConfig {
-  return { dir, segmentSec: 2, windowSegments: 10, profiles, push: null, ...over };
+  return { dir, segmentSec: 2, windowSegments: 10, profiles, push: null, healthAware: false, ...over };
 }
+
+const healthy: ProgramHealth = { degraded: () => null };
 
 function build(
   dir: string,
   streams: FeedStream[],
-  o: Partial<ConstructorParameters<typeof HlsOutput>[0]> = {},
+  clock: FakeClock,
+  over: Partial<HlsConfig> = {},
+  health = healthy,
 ) {
   return new HlsOutput({
     channel: "ch",
     config: config(
       dir,
       streams.map((s) => s.profile),
+      over,
     ),
     streams,
-    timeline: timelineAt(T0),
-    state: new MemoryState(),
+    timeline: timelineAt(0),
+    health,
     log: silentLogger(),
-    ...componentDeps(),
-    now: () => T0 + 60_000,
-    ...o,
+    clock,
+    errors: testErrors(silentLogger(), clock),
   });
 }
 
-/**
- * ffmpeg follows a live playlist forever; a copy with ENDLIST (next to it, so the
- * relative URIs resolve) lets it read the window once and stop.
- */
+/** Feeds every frame whose pos lies in [from, to), on the stream's own frame grid. */
+function feed(s: FeedStream, from: number, to: number): void {
+  s.feed(Math.ceil(from / s.samples), Math.ceil(to / s.samples));
+}
+
+/** ffmpeg follows a live playlist forever; a copy with ENDLIST next to it reads it once. */
 function ended(file: string): string {
-  if (!file.endsWith(".m3u8")) return file;
   const copy = file.replace(/\.m3u8$/, ".check.m3u8");
   writeFileSync(copy, readFileSync(file, "utf8") + "#EXT-X-ENDLIST\n");
   return copy;
 }
 
-/** PAT then PMT open every segment; CC continue across the segments listed, for every PID. */
-function checkTsStructure(dir: string, p: Parsed): void {
-  const last = new Map<number, number>();
-  for (const s of p.segments) {
-    const pk = readTs(readFileSync(join(dir, s.uri)));
-    assert.equal(pk[0]?.pid, 0, `${s.uri}: PAT first`);
-    assert.equal(pk[1]?.pid, 0x1000, `${s.uri}: PMT second`);
-    for (const x of pk) {
-      const prev = last.get(x.pid);
-      if (prev !== undefined && !s.discontinuity)
-        assert.equal(x.cc, (prev + 1) & 15, `${s.uri} pid ${x.pid} CC`);
-      last.set(x.pid, x.cc);
-    }
-  }
-}
-
 async function decodesCleanly(file: string): Promise<void> {
-  const r = await run("ffmpeg", ["-v", "error", "-i", ended(file), "-f", "null", "-"], 60_000);
+  const r = await run(
+    "ffmpeg",
+    ["-v", "error", "-i", file.endsWith(".m3u8") ? ended(file) : file, "-f", "null", "-"],
+    60_000,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "", `${file} decodes without errors`);
 }
 
-test("three variants: decodable, aligned, continuous PTS and CC, PDT on every segment, atomic files", async () => {
+const firstPts = (file: string): number => {
+  const start = readTs(readFileSync(file)).find((p) => p.pid === 0x100 && p.pusi);
+  return decodePts(start?.payload ?? Buffer.alloc(14), 9);
+};
+
+test("epoch-locked variants: sequence = grid index, name, EXTINF, PDT and PTS from the grid", async () => {
   const dir = tempDir();
   const streams = [
     new FeedStream("lofi", "aac", 32000, LOFI),
     new FeedStream("midfi", "aac", 96000, MIDFI),
     new FeedStream("mp3", "mp3", 128000, MP3),
   ];
-  const state = new MemoryState();
-  const out = build(dir, streams, { state });
+  // The run starts 0.3 s into segment K and ends inside K+5: K is partial, K+1..K+4 whole.
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 5)) + 500 });
+  const out = build(dir, streams, clock);
   const events: HlsSegmentEvent[] = [];
   out.on("segment", (e) => events.push(e));
-  // 12 s: AAC frames 0..561 and MP3 frames 0..499 close segments 0-4; segment 5 stays open.
-  for (const s of streams) s.feed(0, s.codec === "aac" ? 562 : 500);
+  for (const s of streams) feed(s, B(K) + 14400, B(K + 5) + 30000);
   await out.idle();
 
-  const lists = Object.fromEntries(["lofi", "midfi", "mp3"].map((p) => [p, media(dir, p)]));
-  const lofi = lists.lofi as Parsed;
-  const midfi = lists.midfi as Parsed;
-  assert.equal(lofi.segments.length, 5, "12 s in 2 s segments: 5 closed, the 6th still open");
-  assert.deepEqual(
-    lofi.segments.map((s) => [s.sequence, s.extinf, s.pdtMs]),
-    midfi.segments.map((s) => [s.sequence, s.extinf, s.pdtMs]),
-    "AAC variants aligned",
-  );
-  for (const [profile, p] of Object.entries(lists)) {
-    assert.equal(p.mediaSequence, 0);
+  for (const profile of ["lofi", "midfi", "mp3"]) {
+    const p = media(dir, profile);
+    const grid = profile === "mp3" ? MP32 : AAC2;
+    const codec = profile === "mp3" ? "mp3" : "aac";
+    assert.equal(p.mediaSequence, K + 1, `${profile}: the partial first segment is not published`);
     assert.equal(p.discontinuitySequence, 0);
     assert.equal(p.target, 2);
-    const f = profile === "mp3" ? 1152 : 1024;
-    let prevPdt = -Infinity;
+    assert.deepEqual(
+      p.segments.map((s) => s.sequence),
+      [K + 1, K + 2, K + 3, K + 4],
+    );
     for (const s of p.segments) {
-      assert.ok(Math.round(s.extinf) <= p.target, `${s.uri} EXTINF ${s.extinf}`);
-      assert.equal(s.discontinuity, false);
-      assert.notEqual(s.pdtMs, null, `${s.uri} has a PDT`);
-      const pdt = s.pdtMs ?? 0;
-      assert.ok(pdt > prevPdt, "PDT increases");
-      prevPdt = pdt;
-      assert.equal(pdt, Math.round(T0 + (segmentBoundary(s.sequence, 96000, f) * 1000) / 48000));
-      assert.equal(
-        s.uri,
-        `ch_${profile === "mp3" ? "mp3" : "aac"}_${profile}_2_${s.sequence}_${Math.floor(pdt / 1000)}.ts`,
-      );
+      const g = gridSegment(grid, s.sequence);
+      assert.equal(s.gap || s.discontinuity, false);
+      assert.equal(s.extinf, Number(g.durationSec.toFixed(6)), `${s.uri} EXTINF from the grid`);
+      assert.equal(s.pdtMs, g.pdtMs, `${s.uri} PDT = UTC of B(k)`);
+      assert.equal(s.uri, `ch_${codec}_${profile}_2_${s.sequence}_${Math.floor(g.pdtMs / 1000)}.ts`);
+      assert.equal(firstPts(join(dir, s.uri)), ptsOf(g.startPos, 48000), `${s.uri} first PTS`);
     }
-    checkTsStructure(dir, p);
     await decodesCleanly(join(dir, `ch_${profile}.m3u8`));
-    // The listed segments back to back form one TS stream: probing it shows PTS across
-    // segment boundaries exactly (ffmpeg's HLS demuxer re-times the first frames it probes).
+    // The listed segments back to back are one TS stream: PTS continue exactly across them.
     const joined = join(dir, `joined_${profile}.bin`);
     writeFileSync(joined, Buffer.concat(p.segments.map((x) => readFileSync(join(dir, x.uri)))));
     const probe = await run("ffprobe", [
-      ...["-v", "error", "-f", "mpegts", "-show_entries", "packet=pts,duration", "-of", "json", joined],
+      "-v",
+      "error",
+      "-f",
+      "mpegts",
+      "-show_entries",
+      "packet=pts",
+      "-of",
+      "json",
+      joined,
     ]);
     assert.equal(probe.code, 0, probe.stderr);
+    assert.equal(probe.stderr, "", "no continuity complaints across segments");
     const pk = (JSON.parse(probe.stdout.toString()) as { packets: { pts: number }[] }).packets.map(
       (x) => x.pts,
     );
-    const step = (f * 90000) / 48000;
-    assert.equal(pk.length, profile === "mp3" ? 417 : 469, `${profile}: every frame of the 5 segments`);
-    assert.equal(pk[0], 126_000);
+    const step = (grid.f * 90000) / 48000;
     for (let i = 1; i < pk.length; i++)
       assert.equal((pk[i] ?? 0) - (pk[i - 1] ?? 0), step, `${profile} PTS ${i}`);
-    await decodesCleanly(join(dir, p.segments[2]?.uri ?? ""));
   }
-
   const master = readFileSync(join(dir, "ch.m3u8"), "utf8");
   assert.match(master, /^#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n/);
   const st = out.status();
-  for (const [profile, codecs] of [
-    ["lofi", "mp4a.40.2"],
-    ["midfi", "mp4a.40.2"],
-    ["mp3", "mp4a.40.34"],
-  ] as const) {
-    const m = new RegExp(
-      `BANDWIDTH=(\\d+),AVERAGE-BANDWIDTH=(\\d+),CODECS="${codecs.replace(/\./g, "\\.")}"\\nch_${profile}\\.m3u8`,
-    ).exec(master);
-    assert.ok(m, `${profile} in master`);
+  for (const profile of ["lofi", "midfi", "mp3"]) {
     const ps = st.profiles[profile];
-    assert.ok(ps && ps.peakBandwidth > 0);
-    assert.ok(
-      Number(m[1]) >= ps.peakBandwidth,
-      `${profile} BANDWIDTH ${m[1]} ≥ measured peak ${ps.peakBandwidth}`,
-    );
-    assert.equal(ps.segments, 5);
-    assert.equal(ps.lastSegmentWallMs, T0 + 60_000);
+    assert.equal(ps?.segments, 4);
+    assert.equal(ps?.partialSegments, 1);
+    const bw = new RegExp(`BANDWIDTH=(\\d+),[^\\n]*\\nch_${profile}\\.m3u8`).exec(master);
+    assert.ok(Number(bw?.[1]) >= (ps?.peakBandwidth ?? Infinity), `${profile} BANDWIDTH ≥ measured peak`);
   }
-  assert.equal(st.id, "hls");
   assert.equal(st.state, "running");
-  assert.equal(st.diskErrors, 0);
-  assert.equal(events.length, 15);
-  const ev = events.find((e) => e.profile === "midfi" && e.sequence === 1);
-  assert.deepEqual(ev && { ...ev, bytes: ev.bytes > 0 }, {
-    profile: "midfi",
-    sequence: 1,
-    path: join(dir, midfi.segments[1]?.uri ?? ""),
-    pos: 94 * 1024,
-    durationSec: (94 * 1024) / 48000,
-    pdtMs: T0 + (94 * 1024 * 1000) / 48000,
-    bytes: true,
-  });
+  assert.equal(st.health, "ok");
+  assert.equal(events.length, 12);
+  const ev = events.find((e) => e.profile === "midfi" && e.sequence === K + 2);
+  assert.equal(ev?.pos, B(K + 2));
+  assert.equal(ev?.pdtMs, gridSegment(AAC2, K + 2).pdtMs);
   assert.deepEqual(
     readdirSync(dir).filter((n) => n.endsWith(".tmp")),
     [],
-    "no temp files left",
   );
-  assert.equal((state.get("hls") as { nextSequence: number }).nextSequence, 5);
   await out.close();
   await out.close(); // idempotent
   assert.equal(out.status().state, "stopped");
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("an encoder restart marks a discontinuity at the same sequence in every variant", async () => {
-  const dir = tempDir();
-  const a = new FeedStream("lofi", "aac", 32000, LOFI);
-  const b = new FeedStream("midfi", "aac", 96000, MIDFI);
-  const out = build(dir, [a, b]);
-  a.feed(0, 250);
-  b.feed(0, 250);
-  assert.equal(a.anchor(-1), 188 * 1024, "a restarted encoder re-encodes the open segment");
-  a.restart(a.anchor(-1));
-  a.feed(188, 400);
-  b.feed(250, 300);
-  // b restarts inside segment 3 while a already closed it: the tag moves to 4 for both.
-  assert.equal(b.anchor(-1), 282 * 1024);
-  b.restart(b.anchor(-1));
-  b.feed(282, 562);
-  a.feed(400, 562);
-  await out.idle();
-  for (const p of ["lofi", "midfi"]) {
-    const m = media(dir, p);
-    assert.deepEqual(
-      m.segments.map((s) => s.sequence),
-      [0, 1, 2, 3, 4],
-      `${p}: sequence continues without duplicates`,
-    );
-    assert.deepEqual(
-      m.segments.filter((s) => s.discontinuity).map((s) => s.sequence),
-      [2, 4],
-      `${p}: discontinuities`,
-    );
-    await decodesCleanly(join(dir, `ch_${p}.m3u8`));
+test("two instances started at different times list identical URI, EXTINF, PDT and first PTS", async () => {
+  const [da, db] = [tempDir(), tempDir()];
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 9)) });
+  const mk = () => [new FeedStream("lofi", "aac", 32000, LOFI), new FeedStream("mp3", "mp3", 128000, MP3)];
+  const [sa, sb] = [mk(), mk()];
+  const [a, b] = [build(da, sa, clock), build(db, sb, clock)];
+  for (const s of sa) feed(s, B(K) + 5000, B(K + 8) + 20000);
+  for (const s of sb) feed(s, B(K + 3) + 70000, B(K + 8) + 20000); // started 7.4 s later
+  await Promise.all([a.idle(), b.idle()]);
+  for (const profile of ["lofi", "mp3"]) {
+    const [pa, pb] = [media(da, profile), media(db, profile)];
+    const common = pb.segments.filter((s) => pa.segments.some((x) => x.sequence === s.sequence));
+    assert.ok(common.length >= 3, `${profile}: ${common.length} sequences in both`);
+    for (const s of common) {
+      const t = pa.segments.find((x) => x.sequence === s.sequence)!;
+      assert.deepEqual([t.uri, t.extinf, t.pdtMs], [s.uri, s.extinf, s.pdtMs], `${profile} ${s.sequence}`);
+      assert.equal(firstPts(join(da, t.uri)), firstPts(join(db, s.uri)));
+    }
   }
-  assert.equal(out.status().restarts, 2);
+  await Promise.all([a.close(), b.close()]);
+  for (const d of [da, db]) rmSync(d, { recursive: true, force: true });
+});
+
+test("an encoder restart re-encodes the open segment: no gap, no discontinuity", async () => {
+  const dir = tempDir();
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 6)) });
+  const a = new FeedStream("lofi", "aac", 32000, LOFI);
+  const out = build(dir, [a], clock);
+  feed(a, B(K), B(K + 2) + 30000);
+  const anchor = a.anchor(-1);
+  assert.equal(anchor, B(K + 2), "a restarted encoder starts at the open segment");
+  a.restart(anchor);
+  feed(a, anchor, B(K + 5) + 1);
+  await out.idle();
+  const m = media(dir, "lofi");
+  assert.deepEqual(
+    m.segments.map((s) => [s.sequence - K, s.gap, s.discontinuity]),
+    [0, 1, 2, 3, 4].map((k) => [k, false, false]),
+  );
+  assert.equal(out.status().restarts, 1);
+  await decodesCleanly(join(dir, "ch_lofi.m3u8"));
   await out.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("a restarted daemon continues the sequence, re-lists the old window and marks a discontinuity", async () => {
+test("a timeline jump leaves gaps: listed with EXT-X-GAP and the grid's URI, EXTINF and PDT", async () => {
   const dir = tempDir();
-  const state = new MemoryState();
-  const cfg = (w: number) => config(dir, ["lofi"], { windowSegments: w });
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 9)) });
+  const a = new FeedStream("lofi", "aac", 32000, LOFI);
+  const out = build(dir, [a], clock);
+  feed(a, B(K), B(K + 2) + 30000);
+  const to = Math.ceil((B(K + 5) + 40000) / 9216) * 9216; // re-anchored 6 s later, on the encoder grid
+  a.restart(to);
+  feed(a, to, B(K + 8) + 1);
+  await out.idle();
+  const m = media(dir, "lofi");
+  assert.deepEqual(
+    m.segments.map((s) => [s.sequence - K, s.gap]),
+    [
+      [0, false],
+      [1, false],
+      [2, true], // partial: the jump left it
+      [3, true], // never produced
+      [4, true],
+      [5, true], // partial: the new run started inside it
+      [6, false],
+      [7, false],
+    ],
+  );
+  for (const s of m.segments) {
+    const g = gridSegment(AAC2, s.sequence);
+    assert.equal(s.pdtMs, g.pdtMs);
+    assert.equal(s.extinf, Number(g.durationSec.toFixed(6)));
+    assert.equal(existsSync(join(dir, s.uri)), !s.gap, `${s.uri}: on disk iff not a gap`);
+  }
+  assert.equal(m.discontinuitySequence, 0);
+  assert.ok(m.segments.every((s) => !s.discontinuity));
+  await out.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("restart without a state file: the window is rebuilt from the names on disk and continues", async () => {
+  const dir = tempDir();
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 5)) });
   const s1 = new FeedStream("lofi", "aac", 32000, LOFI);
-  const out1 = build(dir, [s1], { state, config: cfg(6) });
-  s1.feed(0, 562);
+  const out1 = build(dir, [s1], clock, { windowSegments: 6 });
+  feed(s1, B(K), B(K + 5) + 1);
   await out1.close();
   assert.deepEqual(
-    media(dir, "lofi").segments.map((s) => s.sequence),
+    media(dir, "lofi").segments.map((s) => s.sequence - K),
     [0, 1, 2, 3, 4],
   );
-
-  const T1 = T0 + 15_000;
+  rmSync(join(dir, "ch_lofi.m3u8")); // a crash may even lose the playlist
+  clock.advance(4_000); // down for 4 s: the wall clock is in K+7
   const s2 = new FeedStream("lofi", "aac", 32000, LOFI);
-  const out2 = build(dir, [s2], { state, config: cfg(6), timeline: timelineAt(T1), now: () => T1 });
+  const out2 = build(dir, [s2], clock, { windowSegments: 6 });
   await out2.idle();
   assert.deepEqual(
-    media(dir, "lofi").segments.map((s) => s.sequence),
+    media(dir, "lofi").segments.map((s) => s.sequence - K),
     [0, 1, 2, 3, 4],
     "old window re-listed at start",
   );
-  s2.feed(0, 200);
+  feed(s2, B(K + 7) + 9000, B(K + 10) + 1);
   await out2.idle();
-  let m = media(dir, "lofi");
-  assert.equal(m.mediaSequence, 1);
+  const m = media(dir, "lofi");
   assert.deepEqual(
-    m.segments.map((s) => [s.sequence, s.discontinuity]),
+    m.segments.map((s) => [s.sequence - K, s.gap]),
     [
-      [1, false],
-      [2, false],
-      [3, false],
       [4, false],
       [5, true],
-      [6, false],
+      [6, true],
+      [7, true],
+      [8, false],
+      [9, false],
     ],
   );
-  assert.equal(m.segments[4]?.pdtMs, T1);
-  await decodesCleanly(join(dir, "ch_lofi.m3u8"));
-  s2.feed(200, 1000);
-  await out2.idle();
-  m = media(dir, "lofi");
-  assert.equal(m.mediaSequence, 9);
-  assert.equal(m.discontinuitySequence, 1, "the DISCONTINUITY left the window");
-  assert.ok(m.segments.every((s) => !s.discontinuity));
+  assert.equal(m.discontinuitySequence, 0, "gaps keep the discontinuity numbering of the peer");
   await out2.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("retention: a segment is deleted one playlist duration after it left the playlist, not sooner", async () => {
+test("retention: deleted one playlist duration after leaving the playlist, not sooner", async () => {
   const dir = tempDir();
-  let now = T0 + 1000;
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 5)) });
   const s = new FeedStream("lofi", "aac", 32000, LOFI);
-  const out = build(dir, [s], { config: config(dir, ["lofi"], { windowSegments: 3 }), now: () => now });
-  const name = (seq: number) => readdirSync(dir).find((n) => n.startsWith(`ch_aac_lofi_2_${seq}_`));
+  const out = build(dir, [s], clock, { windowSegments: 3 });
+  const has = (k: number) => existsSync(join(dir, gridName(k)));
+  let next = B(K);
   const upTo = async (k: number) => {
-    s.feed(s.fed, segmentBoundary(k + 1, 96000, 1024) / 1024 + 1);
+    feed(s, next, B(k + 1) + 1);
+    next = B(k + 1) + 1;
     await out.idle();
   };
-  await upTo(4); // window [2,3,4]; 0 and 1 left at now
-  assert.deepEqual(
-    media(dir, "lofi").segments.map((x) => x.sequence),
-    [2, 3, 4],
-  );
-  assert.ok(name(0) && name(1), "just left the playlist: still on disk");
-  now = T0 + 1000 + 5999;
-  await upTo(5);
-  assert.ok(name(0) && name(1), "5.999 s after leaving: kept (retention 6 s)");
-  now = T0 + 1000 + 6000;
-  await upTo(6);
-  assert.equal(name(0), undefined);
-  assert.equal(name(1), undefined);
-  assert.ok(name(2), "left at +5.999 s: kept");
-  now = T0 + 1000 + 5999 + 6000;
-  await upTo(7);
-  assert.equal(name(2), undefined);
-  assert.ok(name(3));
+  await upTo(K + 4); // window [K+2, K+4]; K and K+1 left now
+  const left = clock.wallMs();
+  assert.ok(has(K) && has(K + 1), "just left the playlist: still on disk");
+  clock.advance(5999);
+  await upTo(K + 5);
+  assert.ok(has(K) && has(K + 1), "5.999 s after leaving: kept (retention = 3 × 2 s)");
+  clock.advance(1);
+  await upTo(K + 6);
+  assert.ok(!has(K) && !has(K + 1), `deleted at ${clock.wallMs() - left} ms`);
+  assert.ok(has(K + 2));
   await out.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("at start, unlisted files of ours are deleted once older than the retention; temp files go", async () => {
+function gridName(k: number): string {
+  return `ch_aac_lofi_2_${k}_${Math.floor(gridSegment(AAC2, k).pdtMs / 1000)}.ts`;
+}
+
+test("at start: old files of ours leave as they age out, files of another config too, temp files go", async () => {
   const dir = tempDir();
-  const old = join(dir, "ch_aac_gone_4_3_1700000000.ts");
-  const recent = join(dir, "ch_aac_gone_4_4_1700000004.ts");
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 100)) });
+  const old = join(dir, gridName(K)); // 200 s ago, a window is 20 s: due now
+  const recent = join(dir, gridName(K + 95)); // still in a window ending now: re-listed
+  const ahead = join(dir, gridName(K + 150)); // written under a clock that ran ahead
+  const otherCfg = join(dir, "ch_aac_gone_4_3_1700000000.ts");
   const foreign = join(dir, "notes.txt");
   const tmp = join(dir, "ch_lofi.m3u8.123.4.tmp");
-  for (const f of [old, recent, foreign, tmp]) writeFileSync(f, "x");
-  const hourAgo = (Date.now() - 3_600_000) / 1000;
-  for (const f of [old, foreign]) utimesSync(f, hourAgo, hourAgo);
-  const out = build(dir, [new FeedStream("lofi", "aac", 32000, LOFI)], { now: Date.now });
+  for (const f of [old, recent, ahead, otherCfg, foreign, tmp]) writeFileSync(f, "x");
+  const hourAgo = (clock.wallMs() - 3_600_000) / 1000;
+  for (const f of [otherCfg, foreign]) utimesSync(f, hourAgo, hourAgo);
+  const out = build(dir, [new FeedStream("lofi", "aac", 32000, LOFI)], clock);
   await out.idle();
   assert.equal(existsSync(old), false);
+  assert.equal(existsSync(otherCfg), false);
   assert.equal(existsSync(tmp), false);
-  assert.ok(existsSync(recent), "could still be in a client's playlist");
+  assert.ok(existsSync(recent));
+  assert.ok(existsSync(ahead), "ahead: not listed, deleted one retention from now");
   assert.ok(existsSync(foreign), "not ours");
+  assert.deepEqual(
+    media(dir, "lofi").segments.map((s) => s.sequence - K),
+    [95],
+  );
   await out.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("disk errors are counted, never thrown into the frame callback, and the output recovers", async () => {
+test("disk errors are counted, never thrown into the frame callback; the lost segment is a gap", async () => {
   const root = tempDir();
   const dir = join(root, "hls");
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 6)) });
   const s = new FeedStream("lofi", "aac", 32000, LOFI);
-  const out = build(dir, [s]);
-  s.feed(0, 200); // segments 0, 1
+  const out = build(dir, [s], clock);
+  feed(s, B(K), B(K + 2) + 1);
   await out.idle();
   rmSync(dir, { recursive: true });
   writeFileSync(dir, "not a directory"); // every write now fails with ENOTDIR
-  assert.doesNotThrow(() => s.feed(200, 300)); // closes segment 2
+  assert.doesNotThrow(() => feed(s, B(K + 2) + 1, B(K + 3) + 1));
   await out.idle();
   const st = out.status();
   assert.ok(st.diskErrors >= 1);
@@ -385,13 +413,15 @@ test("disk errors are counted, never thrown into the frame callback, and the out
   assert.match(st.lastError ?? "", /ENOTDIR/);
   rmSync(dir);
   mkdirSync(dir);
-  s.feed(300, 562);
+  feed(s, B(K + 3) + 1, B(K + 5) + 1);
   await out.idle();
-  const m = media(dir, "lofi");
   assert.deepEqual(
-    m.segments.map((x) => [x.sequence, x.discontinuity]),
+    media(dir, "lofi").segments.map((x) => [x.sequence - K, x.gap]),
     [
-      [3, true],
+      [0, false],
+      [1, false],
+      [2, true],
+      [3, false],
       [4, false],
     ],
   );
@@ -400,12 +430,65 @@ test("disk errors are counted, never thrown into the frame callback, and the out
   rmSync(root, { recursive: true, force: true });
 });
 
+test("health-aware: steps aside while degraded or stale, unless the cache accepts degraded", async () => {
+  const dir = tempDir();
+  const clock = new FakeClock({ wallMs: wallAt(B(K + 3)) });
+  let degraded: string | null = null;
+  const health: ProgramHealth = { degraded: () => degraded };
+  const s = new FeedStream("lofi", "aac", 32000, LOFI);
+  const out = build(dir, [s], clock, { healthAware: true }, health);
+  assert.deepEqual(out.ready(), { ok: false, reason: 'no HLS segment yet for profile "lofi"' });
+  assert.match(out.gate.playlist(false) ?? "", /no HLS segment yet/);
+  assert.equal(out.gate.playlist(true), null, "a cache's last resort is always served");
+  feed(s, B(K), B(K + 2) + 1);
+  await out.idle();
+  assert.deepEqual(out.ready(), { ok: true });
+  assert.equal(out.gate.playlist(false), null);
+  assert.equal(out.gate.state(), "ok");
+  degraded = 'on the safety source "safety"';
+  assert.match(out.gate.playlist(false) ?? "", /safety.*peer instance should serve/);
+  assert.equal(out.ready().ok, false);
+  assert.equal(out.gate.playlist(true), null);
+  assert.equal(out.gate.state(), 'degraded: on the safety source "safety"');
+  feed(s, B(K + 2) + 1, B(K + 3) + 1); // K+2 is made while degraded
+  await out.idle();
+  assert.match(
+    out.gate.segment(gridName(K + 2), false) ?? "",
+    /made while degraded/,
+    "the peer's copy is wanted",
+  );
+  assert.equal(out.gate.segment(gridName(K + 2), true), null);
+  assert.equal(out.gate.segment(gridName(K + 1), false), null, "made healthy: served");
+  degraded = null;
+  clock.advance(4001);
+  assert.match(out.gate.playlist(false) ?? "", /4\.0 s old/, "stale playlists step aside too");
+  assert.match(out.gate.state(), /^stale: /);
+  const plainDir = tempDir();
+  const plain = build(
+    plainDir,
+    [new FeedStream("lofi", "aac", 32000, LOFI)],
+    clock,
+    {},
+    { degraded: () => "blank" },
+  );
+  assert.equal(plain.gate.playlist(false), null, "without healthAware playlists are always served");
+  await Promise.all([out.close(), plain.close()]);
+  for (const d of [dir, plainDir]) rmSync(d, { recursive: true, force: true });
+});
+
 test("constructor rejects streams that don't match the configured profiles", () => {
   const dir = tempDir();
   assert.throws(
     () =>
-      build(dir, [new FeedStream("lofi", "aac", 32000, LOFI)], {
+      new HlsOutput({
+        channel: "ch",
         config: config(dir, ["hifi"]),
+        streams: [new FeedStream("lofi", "aac", 32000, LOFI)],
+        timeline: timelineAt(0),
+        health: healthy,
+        log: silentLogger(),
+        clock: new FakeClock(),
+        errors: testErrors(),
       }),
     /do not match outputs.hls.profiles \[hifi\]/,
   );

@@ -8,8 +8,6 @@ import {
   segmentNamePattern,
   targetDurationOf,
 } from "../../src/output/hls/playlists.js";
-import { MediaWindow } from "../../src/output/hls/media-window.js";
-import { relistable, restoreWindows, parseHlsState } from "../../src/output/hls/hls-state.js";
 import { AdvertisedBandwidth, BandwidthMeter, estimateBandwidth } from "../../src/output/hls/bandwidth.js";
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
@@ -49,6 +47,16 @@ test("media playlist rendering", () => {
     },
   ];
   for (const c of cases) assert.equal(renderMediaPlaylist(c.input), c.want, c.name);
+  const gap = renderMediaPlaylist({
+    targetDuration: 4,
+    discontinuitySequence: 0,
+    entries: [{ sequence: 9, uri: "a_9.ts", durationSec: 4, pdtMs: T0, discontinuity: false, gap: true }],
+  });
+  assert.ok(
+    gap.endsWith(
+      "#EXT-X-PROGRAM-DATE-TIME:2024-01-02T03:04:05.678Z\n#EXT-X-GAP\n#EXTINF:4.000000,\na_9.ts\n",
+    ),
+  );
 });
 
 test("master playlist rendering", () => {
@@ -122,88 +130,6 @@ test("segment names and the pattern that finds them", () => {
   ]) {
     assert.equal(p.test(other), false, other);
   }
-});
-
-test("media window slides, counts removed discontinuities and restarts after a gap", () => {
-  const e = (sequence: number, discontinuity = false) => ({
-    sequence,
-    uri: `s${sequence}.ts`,
-    durationSec: 4,
-    pdtMs: sequence * 4000,
-    discontinuity,
-  });
-  const w = new MediaWindow(3);
-  assert.deepEqual(w.append(e(0)), []);
-  w.append(e(1, true));
-  w.append(e(2));
-  assert.deepEqual(
-    w.append(e(3)).map((r) => r.sequence),
-    [0],
-  );
-  assert.equal(w.discontinuitySequence, 0);
-  assert.deepEqual(
-    w.append(e(4)).map((r) => r.sequence),
-    [1],
-  );
-  assert.equal(w.discontinuitySequence, 1, "a DISCONTINUITY left the window");
-  const removed = w.append(e(7));
-  assert.deepEqual(
-    removed.map((r) => r.sequence),
-    [2, 3, 4],
-    "gap: everything before it leaves",
-  );
-  assert.deepEqual(
-    w.entries.map((x) => [x.sequence, x.discontinuity]),
-    [[7, true]],
-  );
-});
-
-test("restoring the previous run's windows", () => {
-  const e = (sequence: number, discontinuity = false) => ({
-    sequence,
-    uri: `s${sequence}.ts`,
-    durationSec: 4,
-    pdtMs: 1_000_000 + sequence * 4000,
-    discontinuity,
-  });
-  const prev = parseHlsState({
-    nextSequence: 6,
-    discontinuitySequence: 3,
-    variants: {
-      a: { discontinuitySequence: 3, entries: [e(2, true), e(3), e(4), e(5)] },
-      b: { discontinuitySequence: 3, entries: [e(2, true), e(3), e(4), { bogus: 1 }] },
-    },
-  });
-  assert.ok(prev);
-  assert.equal(prev.variants.b?.entries.length, 3, "malformed entries are ignored");
-  const exists = (u: string) => u !== "s3.ts";
-  assert.deepEqual(
-    relistable(prev.variants.a?.entries ?? [], exists).map((x) => x.sequence),
-    [4, 5],
-  );
-  const fresh = restoreWindows(prev, {
-    profiles: ["a", "b"],
-    windowSegments: 15,
-    exists,
-    nowMs: 1_030_000,
-    windowMs: 60_000,
-  });
-  assert.deepEqual(
-    fresh.windows.get("a")?.entries.map((x) => x.sequence),
-    [4, 5],
-  );
-  assert.equal(fresh.windows.get("a")?.discontinuitySequence, 4, "the removed DISCONTINUITY counts");
-  assert.deepEqual([...fresh.leftNow].sort(), ["s2.ts", "s3.ts"]);
-  const stale = restoreWindows(prev, {
-    profiles: ["a"],
-    windowSegments: 15,
-    exists,
-    nowMs: 2_000_000,
-    windowMs: 60_000,
-  });
-  assert.deepEqual(stale.windows.get("a")?.entries, [], "a run that ended long ago is not re-listed");
-  assert.equal(parseHlsState({ nextSequence: -1 }), null);
-  assert.equal(parseHlsState("x"), null);
 });
 
 test("bandwidth: estimate covers TS overhead; peak ignores tiny segments; master follows the peak", () => {

@@ -5,8 +5,14 @@
 import type { HlsConfig } from "../../config/schema.js";
 import type { Clock } from "../../clock/clock.js";
 import type { ErrorReporter } from "../../errors/reporter.js";
-import type { EncodedStream, Logger, OutputStatus, ProgramTimeline, StateStore } from "../../types/index.js";
-import type { PushOptions, PushStats } from "./push.js";
+import type {
+  EncodedStream,
+  Logger,
+  OutputStatus,
+  ProgramHealth,
+  ProgramTimeline,
+} from "../../types/index.js";
+import type { OriginStoreOptions, PushStats } from "./origin-store.js";
 
 export interface HlsOutputOptions {
   channel: string;
@@ -14,14 +20,12 @@ export interface HlsOutputOptions {
   /** One per `config.profiles` entry, in the same order. */
   streams: EncodedStream[];
   timeline: ProgramTimeline;
-  state: StateStore;
+  health: ProgramHealth;
   log: Logger;
   clock: Clock;
   errors: ErrorReporter;
-  /** Wall clock in Unix ms (retention, status); defaults to the clock's wall time. */
-  now?: () => number;
-  /** Tuning of the push client (queue, retries); url and method come from config.push. */
-  pushTuning?: Omit<PushOptions, "url" | "method" | "log" | "clock">;
+  /** Tuning of the origin push (queue, retries, transport); url and method come from config.push. */
+  pushTuning?: Partial<Omit<OriginStoreOptions, "url" | "method" | "log" | "clock" | "report">>;
 }
 
 export interface HlsSegmentEvent {
@@ -42,7 +46,9 @@ export interface HlsOutputEvents {
 
 export interface HlsProfileStatus {
   segments: number;
-  /** Wall ms (now()) when the last segment was listed; null before the first. */
+  /** Partial segments not published (run start, timeline jumps): listed as gaps. */
+  partialSegments: number;
+  /** Wall ms when the last segment was listed; null before the first. */
   lastSegmentWallMs: number | null;
   /** Measured, bits/s; 0 until measured. */
   peakBandwidth: number;
@@ -52,5 +58,7 @@ export interface HlsProfileStatus {
 export interface HlsStatus extends OutputStatus {
   profiles: Record<string, HlsProfileStatus>;
   diskErrors: number;
+  /** "ok", or why this instance would step aside (healthAware). */
+  health: string;
   push: PushStats | null;
 }

@@ -1,8 +1,14 @@
 /** The "hls" output kind: one HLS output (every variant of `outputs.hls`) per channel. */
 import type { HlsConfig } from "../../config/schema.js";
 import { mirroredCounter, pulledGauge } from "../../metrics/pulled.js";
-import type { OutputKind } from "../../types/index.js";
+import type { Output, OutputKind } from "../../types/index.js";
+import type { PlaylistGate } from "./health-gate.js";
 import { HlsOutput, type HlsStatus } from "./hls-output.js";
+
+/** The playlist gate of a channel's HLS output, for the /hls/ route (healthAware). */
+export function hlsGateOf(outputs: readonly Output[]): PlaylistGate | undefined {
+  return outputs.find((o): o is HlsOutput => o instanceof HlsOutput)?.gate;
+}
 
 export const hlsKind: OutputKind<HlsConfig> = {
   kind: "hls",
@@ -14,7 +20,7 @@ export const hlsKind: OutputKind<HlsConfig> = {
       config: entry,
       streams: entry.profiles.map((p) => ctx.stream(p)),
       timeline: ctx.timeline,
-      state: ctx.state,
+      health: ctx.health,
       log: ctx.log.child({ output: "hls" }),
       clock: ctx.clock,
       errors: ctx.errors,
@@ -55,6 +61,16 @@ export const hlsKind: OutputKind<HlsConfig> = {
       [],
       () => statuses().map((s) => [{}, s.push?.dropped ?? 0]),
     );
+    mirroredCounter(
+      registry,
+      "antenne_hls_push_failures_total",
+      "Files the origin push gave up on (retries exhausted, or refused)",
+      [],
+      () => statuses().map((s) => [{}, s.push?.failed ?? 0]),
+    );
+    pulledGauge(registry, "antenne_hls_push_queue_files", "Files waiting for the origin", [], (g) => {
+      for (const s of statuses()) if (s.push) g.set(s.push.queued);
+    });
     mirroredCounter(
       registry,
       "antenne_hls_disk_errors_total",

@@ -13,6 +13,8 @@ export interface PlaylistEntry {
   pdtMs: number;
   /** The timeline breaks before this segment. */
   discontinuity: boolean;
+  /** This instance does not have the segment (EXT-X-GAP): listed from the grid, never fetched. */
+  gap?: boolean;
 }
 
 export interface MediaPlaylist {
@@ -65,6 +67,7 @@ export function renderMediaPlaylist(p: MediaPlaylist): string {
   for (const e of p.entries) {
     if (e.discontinuity) lines.push("#EXT-X-DISCONTINUITY");
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${isoMs(e.pdtMs)}`);
+    if (e.gap) lines.push("#EXT-X-GAP");
     lines.push(`#EXTINF:${e.durationSec.toFixed(6)},`);
     lines.push(e.uri);
   }
@@ -119,6 +122,25 @@ export function segmentNamePattern(channel: string): RegExp {
 /** Temp files of atomic writes of any of our files (segments, media and master playlists). */
 export function tmpFilePattern(channel: string): RegExp {
   return new RegExp(`^${escape(channel)}[_.].*\\.\\d+\\.\\d+\\.tmp$`);
+}
+
+export interface ParsedSegmentName {
+  codec: Codec;
+  profile: string;
+  segmentSec: number;
+  sequence: number;
+  unixTime: number;
+}
+
+/** The parts of one of our segment names, or null when `name` is not one. */
+export function parseSegmentName(channel: string, name: string): ParsedSegmentName | null {
+  const m = segmentNamePattern(channel).exec(name);
+  if (!m) return null;
+  const [, codec, profile, sec, seq, unix] = m;
+  if ((codec !== "aac" && codec !== "mp3") || !profile || !sec || !seq || !unix) return null;
+  const sequence = Number(seq);
+  if (!Number.isSafeInteger(sequence)) return null;
+  return { codec, profile, segmentSec: Number(sec), sequence, unixTime: Number(unix) };
 }
 
 function escape(s: string): string {

@@ -1,24 +1,24 @@
 /**
- * Cuts one variant's encoded frames into segments on a grid shared by every
- * variant, so the same media sequence covers the same audio everywhere.
+ * Cuts one variant's encoded frames into segments on the epoch grid (epoch-grid.ts): segment k
+ * holds the frames whose pos lies in [B(k), B(k+1)), the same span on every instance and, for
+ * one codec, in every variant.
  *
- * With L = segmentSec × sampleRate (rounded to whole samples) and F the frame
- * size, segment k covers the frames whose pos is in [B(k), B(k+1)) where
- * B(k) = ceil(k·L / F)·F: the first frame-grid position at or after k·L (the grid
- * origin is program pos 0). AAC variants (F = 1024) therefore have identical
- * sample spans; an MP3 variant (F = 1152) is cut on its own grid, so its segment k
- * starts within one MP3 frame (24 ms at 48 kHz) of the AAC segment k.
+ * A segment is closed when the first frame of a later one arrives; until then it is "open".
+ * Only a whole segment (its frames cover [B(k), B(k+1)) without a hole) may be published: the
+ * first one of a run (the program started inside it) and the one a timeline jump left are
+ * partial, and a peer instance publishes that sequence whole, so it must not be listed with
+ * other content, duration or PDT. The output lists such sequences as gaps.
  *
- * A segment is closed when the first frame of the next one arrives; until then it
- * is "open". When the encoder restarts, it re-sends frames from a pos at or
- * before its last one: the open segment drops what the new encoder replaces. The
- * restart anchor asks the new encoder to start at the open segment's first frame,
- * so the segment is re-encoded whole.
+ * When the encoder restarts it re-sends frames from a pos at or before its last one (the
+ * restart anchor asks it to start at the open segment's first frame): the open segment drops
+ * what the new run replaces, so it is re-encoded whole. After a jump the new run starts at a
+ * later pos: the open segment keeps what it has and will close partial.
  */
 import type { EncodedFrame, EncodedStream } from "../../types/index.js";
+import { boundary, indexOf, type Grid } from "./epoch-grid.js";
 
 export interface Segment {
-  /** Grid index of this run (pos 0 = segment 0). */
+  /** Grid index = media sequence. */
   k: number;
   frames: EncodedFrame[];
   /** pos of the first frame. */
@@ -26,32 +26,14 @@ export interface Segment {
   /** pos just after the last frame. */
   endPos: number;
   durationSec: number;
+  /** Covers [B(k), B(k+1)) with no hole: publishable. */
+  whole: boolean;
 }
 
 export interface SegmenterHandlers {
   segment(seg: Segment): void;
-  /** The encoder restarted; `k` is the segment that contains the break. */
-  restart(info: { k: number; pos: number; reason: string }): void;
-}
-
-/** Samples per segment: the nominal length in whole samples. */
-export function segmentSamples(segmentSec: number, sampleRate: number): number {
-  return Math.round(segmentSec * sampleRate);
-}
-
-/** B(k): first frame-grid pos at or after k·L. */
-export function segmentBoundary(k: number, l: number, f: number): number {
-  return Math.ceil((k * l) / f) * f;
-}
-
-/** The k with B(k) ≤ pos < B(k+1). B(k) ≤ p ⟺ k·L ≤ p for p on the grid. */
-export function segmentIndexOf(pos: number, l: number, f: number): number {
-  return Math.floor((Math.floor(pos / f) * f) / l);
-}
-
-/** Longest possible segment in samples: ceil(L/F)·F (ceil(a+b) − ceil(a) ≤ ceil(b)). */
-export function maxSegmentSamplesOf(l: number, f: number): number {
-  return Math.ceil(l / f) * f;
+  /** The encoder restarted; its frames start again at `pos`. */
+  restart?(info: { pos: number; reason: string }): void;
 }
 
 interface Open {
@@ -60,22 +42,16 @@ interface Open {
 }
 
 export class Segmenter {
-  private readonly l: number;
   private open: Open | null = null;
   /** Frames before this pos are already segmented (or replaced): drop them. */
   private acceptFrom = -Infinity;
   private closedEnd = -Infinity;
   private dropped = 0;
-  /** Frame size seen last (1024 until a frame says otherwise), to place a restart on the grid. */
-  private frameSamples = 1024;
 
   constructor(
-    private readonly sampleRate: number,
-    segmentSec: number,
+    private readonly grid: Grid,
     private readonly handlers: SegmenterHandlers,
-  ) {
-    this.l = segmentSamples(segmentSec, sampleRate);
-  }
+  ) {}
 
   /** Frames dropped as duplicates of what we already had. */
   get droppedFrames(): number {
@@ -107,11 +83,10 @@ export class Segmenter {
       this.dropped++;
       return;
     }
-    const k = segmentIndexOf(f.pos, this.l, f.samples);
+    const k = indexOf(this.grid, f.pos);
     if (this.open && this.open.k !== k) this.close();
     if (!this.open) this.open = { k, frames: [] };
     this.open.frames.push(f);
-    this.frameSamples = f.samples;
     this.acceptFrom = f.pos + f.samples;
   }
 
@@ -123,7 +98,7 @@ export class Segmenter {
       if (this.open.frames.length === 0) this.open = null;
     }
     this.acceptFrom = cut;
-    this.handlers.restart({ k: segmentIndexOf(cut, this.l, this.frameSamples), pos: cut, reason });
+    this.handlers.restart?.({ pos: cut, reason });
   }
 
   private close(): void {
@@ -132,14 +107,23 @@ export class Segmenter {
     const first = open?.frames[0];
     const last = open?.frames.at(-1);
     if (!open || !first || !last) return;
-    const samples = open.frames.reduce((n, f) => n + f.samples, 0);
+    let samples = 0;
+    let contiguous = true;
+    for (const f of open.frames) {
+      if (f.pos !== first.pos + samples) contiguous = false;
+      samples += f.samples;
+    }
     this.closedEnd = last.pos + last.samples;
     this.handlers.segment({
       k: open.k,
       frames: open.frames,
       startPos: first.pos,
       endPos: this.closedEnd,
-      durationSec: samples / this.sampleRate,
+      durationSec: samples / this.grid.rate,
+      whole:
+        contiguous &&
+        first.pos === boundary(this.grid, open.k) &&
+        this.closedEnd === boundary(this.grid, open.k + 1),
     });
   }
 }
