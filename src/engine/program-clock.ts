@@ -51,10 +51,18 @@ export class ProgramClock {
     return this.reanchors;
   }
 
-  /** The first grid position at or after the wall clock's now; it becomes due at its UTC time. */
+  /**
+   * Anchors the clock on the wall clock and returns the first position to produce: the grid
+   * position at or before the start of the segment the wall clock is in. That start lies in the
+   * past (up to a segment): the program makes those frames at once, so the first segment of the
+   * run is whole and listed a segment after start at the latest (SPEC §8 first playlist), instead
+   * of waiting for the next boundary and a whole segment more.
+   */
   anchor(): number {
     const wall = this.clock.wallMs();
-    const pos = this.gridAtOrAfter(Math.ceil((wall * this.sampleRate) / 1000));
+    const now = Math.floor((wall * this.sampleRate) / 1000);
+    const seg = this.o.policy?.segmentSamples ?? this.grid;
+    const pos = Math.floor((Math.floor(now / seg) * seg) / this.grid) * this.grid;
     this.rebaseAtWall(pos, wall);
     return pos;
   }

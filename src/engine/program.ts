@@ -84,6 +84,8 @@ export class Program implements ProgramTimeline {
   private readonly out: Float32Array;
   pos = 0;
   running = false;
+  /** The start-up backlog (see start): producing it at once is no freeze. */
+  private catchUpTo = -Infinity;
   /** Times the timeline was re-anchored on the wall clock (antenne_clock_reanchors_total). */
   reanchors = 0;
   /** How late the clock's wake-ups run (the event-loop lag the audio path sees). */
@@ -108,6 +110,8 @@ export class Program implements ProgramTimeline {
     if (this.running) return;
     this.running = true;
     this.pos = this.clock.anchor();
+    // The anchor lies up to a segment in the past: those frames are made at once, not a freeze.
+    this.catchUpTo = this.clock.dueAt(this.opts.clock.monoMs());
     // One wake-up per tick: frames due are computed from elapsed time, so timer jitter only adds latency.
     const ticker = this.opts.clock.ticker(this.opts.tickMs ?? this.opts.frameMs);
     this.stopTicker = ticker.ride(() => this.tick());
@@ -131,7 +135,7 @@ export class Program implements ProgramTimeline {
     let n = 0;
     while (this.pos + this.frames <= due) {
       this.produce(nowMs);
-      if (++n > 50) {
+      if (this.pos > this.catchUpTo && ++n > 50) {
         // The process was frozen for seconds: skip ahead rather than burst seconds of audio.
         const to = this.clock.wallPosition();
         this.opts.errors.report("ANTENNE_CLOCK_BEHIND", {

@@ -82,21 +82,27 @@ function setup(opts: { returnDelaySec?: number } = {}) {
   return { clock, a, b, sw, program, frames, switches, jumps, errors };
 }
 
-test("positions are UTC: the first is the next grid point after the wall clock, frames come when due", () => {
+test("positions are UTC: the run starts at its segment's start (made at once), then frames come when due", () => {
   const { clock, program, frames } = setup();
   program.start();
   const firstPos = program.pos;
   const wallPos = (clock.wallMs() * RATE) / 1000;
-  assert.equal(program.pos % GRID, 0, "anchored on the grid");
-  assert.ok(program.pos >= wallPos && program.pos - wallPos < GRID, "the next grid point");
-  assert.equal(program.wallMsOf(program.pos), (program.pos * 1000) / RATE);
-  clock.advance(1000);
-  const made = frames.length;
-  // Everything due is made, nothing more: frames up to the position due now.
+  assert.equal(firstPos % GRID, 0, "anchored on the grid");
+  assert.ok(
+    firstPos <= wallPos && wallPos - firstPos < GRID,
+    "at or before now (the segment is the grid here)",
+  );
+  assert.equal(program.wallMsOf(firstPos), (firstPos * 1000) / RATE);
+  clock.advance(60);
+  assert.ok(
+    frames.length > 0 && frames[0]!.pos === firstPos,
+    "the backlog up to now is made at the first tick",
+  );
+  clock.advance(940);
   const due = program.clock.dueAt(clock.monoMs());
   assert.ok(frames.at(-1)!.pos + FRAME <= due && due - (frames.at(-1)!.pos + FRAME) < 3 * FRAME);
   const expected = Math.floor((due - firstPos) / FRAME);
-  assert.ok(Math.abs(made - expected) <= 3, `${made} frames made, ${expected} due`);
+  assert.ok(Math.abs(frames.length - expected) <= 3, `${frames.length} frames made, ${expected} due`);
   for (let i = 1; i < frames.length; i++) assert.equal(frames[i]!.pos - frames[i - 1]!.pos, FRAME);
   program.stop();
 });
