@@ -261,7 +261,8 @@ describe("two instances of one channel, one stream", { timeout: LIFETIME }, () =
       `# content offset B − A at sequence ${seq.seq}: ${lag} samples (${((lag / RATE) * 1000).toFixed(2)} ms), correlation ${corr.toFixed(3)}`,
     );
     assert.ok(corr > 0.3, `the two segments carry the same programme (correlation ${corr.toFixed(3)})`);
-    // TODO(issue 9): assert |lag| ≤ 1024 once inputs are placed on the timeline by their timestamps.
+    // Fed the same programme, both put the same audio at the same UTC position: within one AAC frame.
+    assert.ok(Math.abs(lag) <= 1024, `content offset ${lag} samples (≤ 1024: one AAC frame)`);
   });
 
   test("kill -9 A under the listeners: playback goes on, no error, no sequence jump, ≤ 2 disturbed 10 ms windows", async () => {

@@ -203,7 +203,10 @@ export class Playout {
   }
 
   private updateDelay(p: number, need: number, onAir: boolean): void {
-    const wanted = Math.min(this.maxDelay, Math.max(this.minDelay, need));
+    // On a 10 ms grid: two instances fed the same stream measure needs a few µs apart, and must
+    // hold the same delay to put the same audio at the same UTC position.
+    const step = this.rate / 100;
+    const wanted = Math.min(this.maxDelay, Math.max(this.minDelay, Math.ceil(need / step) * step));
     if (!onAir) {
       this.lowSinceP = null;
       this.setDelay(wanted);
