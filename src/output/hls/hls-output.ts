@@ -65,7 +65,8 @@ export class HlsOutput implements Output {
     this.origin = config.push
       ? new OriginStore({
           ...config.push,
-          degradedDelayMs: (config.segmentSec * 1000) / 2,
+          // A whole segment: a healthy peer, even a loaded one, lands its copy first.
+          degradedDelayMs: config.segmentSec * 1000,
           ...o.pushTuning,
           clock: o.clock,
           log: o.log,
