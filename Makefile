@@ -30,7 +30,7 @@ node-deps: node_modules/.installed
 deps: system-deps node-deps
 
 build: node-deps
-	npx tsc -p tsconfig.json
+	npm run build
 
 lint: node-deps
 	npm run lint

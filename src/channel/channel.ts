@@ -288,8 +288,8 @@ export class Channel implements ChannelView, ProgramHealth {
     return r.ok ? { ok: true, status: this.status() } : r;
   }
 
-  clearPreference(): ChannelStatus {
-    this.control.clear();
+  async clearPreference(): Promise<ChannelStatus> {
+    await this.control.clear();
     return this.status();
   }
 

@@ -36,12 +36,15 @@ export class SwitchControl {
     if (!outcome.applied) this.sw.withdraw(outcome.reason);
     if (!outcome.applied)
       return { ok: false, code: "refused", message: `switch to "${id}" refused: ${outcome.reason}` };
+    // Answered once durable: a preference the API confirmed survives a restart right after.
     this.state.set(PREFERRED_KEY, id);
+    await this.state.flush();
     return { ok: true };
   }
 
-  clear(): void {
+  async clear(): Promise<void> {
     this.sw.clear();
     this.state.set(PREFERRED_KEY, undefined);
+    await this.state.flush();
   }
 }

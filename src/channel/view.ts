@@ -93,7 +93,7 @@ export interface ChannelView {
   status(): ChannelStatus;
   ready(): Readiness;
   requestSwitch(id: string): Promise<SwitchResult>;
-  clearPreference(): ChannelStatus;
+  clearPreference(): Promise<ChannelStatus>;
   setMetadata(meta: { title: string; artist: string }): ChannelStatus;
   on<K extends keyof ChannelEvents>(event: K, fn: ChannelEvents[K]): void;
   off<K extends keyof ChannelEvents>(event: K, fn: ChannelEvents[K]): void;

@@ -288,9 +288,11 @@ describe(
       t.diagnostic(
         `blank: switch ${blankSec.toFixed(2)} s after the sender start; silence on air ${silenceMs.toFixed(0)} ms; main back ${retSec.toFixed(3)} s after its silence began`,
       );
+      // Main's delay may have grown while its silence was held on air (digital silence comes in
+      // longer bursts), so its tone comes back that much later on the program timeline.
       assert.ok(
-        Math.abs(retSec - 9.5) <= 0.15,
-        `main back ${retSec.toFixed(3)} s after its silence began (6 + 0.5 + 3)`,
+        retSec >= 9.35 && retSec <= 10.2,
+        `main back ${retSec.toFixed(3)} s after its silence began (6 + 0.5 + 3, + what its delay grew)`,
       );
       const gap = longestSilenceIn(cap.pcm, silenceEnd, cap.pcm.length, GAP_THRESHOLD);
       assert.ok(gap.len < 10 * MS, `silent gap of ${(gap.len / MS).toFixed(1)} ms around the return`);

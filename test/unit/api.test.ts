@@ -104,9 +104,9 @@ class FakeChannel implements ChannelView {
     this.active = id;
     return Promise.resolve({ ok: true, status: this.status() });
   }
-  clearPreference(): ChannelStatus {
+  clearPreference(): Promise<ChannelStatus> {
     this.preferred = null;
-    return this.status();
+    return Promise.resolve(this.status());
   }
   setMetadata(meta: { title: string; artist: string }): ChannelStatus {
     this.metadata = meta;
