@@ -19,6 +19,7 @@ import type { Runtime } from "../runtime.js";
 import type { ChannelInput, Output, ProgramHealth, StateStore, SwitchEvent } from "../types/index.js";
 import { TypedEmitter } from "../util/events.js";
 import { VERSION } from "../version.js";
+import { HealthLog } from "./health-log.js";
 import { Playouts } from "./playouts.js";
 import { ProgramMeter } from "./program-meter.js";
 import { inputStatus, round1 } from "./status.js";
@@ -64,6 +65,7 @@ export class Channel implements ChannelView, ProgramHealth {
   private readonly control: SwitchControl;
   private readonly startedMs: number;
   private readonly switchCounts = new Map<string, number>();
+  private readonly healthLog = new HealthLog();
   private metadata: { title: string; artist: string } | null = null;
   private closed: Promise<void> | null = null;
 
@@ -139,9 +141,10 @@ export class Channel implements ChannelView, ProgramHealth {
       history: this.history,
       log: deps.log.child({ component: "program" }),
       makeFader: () => new Crossfade(crossfadeSamples),
-      onFrame: (pcm) => {
+      onFrame: (pcm, pos) => {
         this.encoder.feed(pcm);
         this.meter.push(pcm);
+        this.healthLog.note(pos, this.degraded() !== null);
       },
       onSwitch: (ev) => this.onSwitch(ev),
       onJump: (j) => this.encoder.jump(j.to, j.reason),
@@ -243,6 +246,10 @@ export class Channel implements ChannelView, ProgramHealth {
     if (active.kind === "file" || active.kind === "tone") return `on the safety source "${active.id}"`;
     if (this.meter.blank) return "program blank";
     return null;
+  }
+
+  degradedDuring(fromPos: number, toPos: number): boolean {
+    return this.healthLog.during(fromPos, toPos);
   }
 
   status(): ChannelStatus {

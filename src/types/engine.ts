@@ -31,4 +31,6 @@ export interface ProgramHealth {
    * a peer instance that still has the studio should serve listeners instead.
    */
   degraded(): string | null;
+  /** Whether the program was degraded at any point of [fromPos, toPos) (an HLS segment's span). */
+  degradedDuring(fromPos: number, toPos: number): boolean;
 }

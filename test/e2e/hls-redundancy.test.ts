@@ -389,7 +389,17 @@ describe("two instances of one channel, one stream", { timeout: LIFETIME }, () =
       const file = join(root, "probe.ts");
       writeFileSync(file, Buffer.from(await (await fetch(`${origin.url}/epoch/${s.uri}`)).arrayBuffer()));
       const left = await decodeChannel(file, 0);
-      assert.equal(dominant(left, [STUDIO_HZ, SAFETY_HZ], RATE).freq, STUDIO_HZ, `origin ${s.uri}`);
+      const switches = (i: { logs: string }) =>
+        i.logs
+          .split("\n")
+          .filter((l) => l.includes('"msg":"switch"') || l.includes("ANTENNE_HLS_PUSH"))
+          .slice(-6)
+          .join("\n");
+      assert.equal(
+        dominant(left, [STUDIO_HZ, SAFETY_HZ], RATE).freq,
+        STUDIO_HZ,
+        `origin ${s.uri}\nA: ${switches(a)}\nB: ${switches(b)}`,
+      );
       assert.ok(toneShare(left, SAFETY_HZ, RATE) < 0.01, `origin ${s.uri}: no safety tone`);
     }
   });

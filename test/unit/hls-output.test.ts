@@ -80,7 +80,7 @@ function config(dir: string, profiles: string[], over: Partial<HlsConfig> = {}):
   return { dir, segmentSec: 2, windowSegments: 10, profiles, push: null, healthAware: false, ...over };
 }
 
-const healthy: ProgramHealth = { degraded: () => null };
+const healthy: ProgramHealth = { degraded: () => null, degradedDuring: () => false };
 
 function build(
   dir: string,
@@ -434,7 +434,7 @@ test("health-aware: steps aside while degraded or stale, unless the cache accept
   const dir = tempDir();
   const clock = new FakeClock({ wallMs: wallAt(B(K + 3)) });
   let degraded: string | null = null;
-  const health: ProgramHealth = { degraded: () => degraded };
+  const health: ProgramHealth = { degraded: () => degraded, degradedDuring: () => degraded !== null };
   const s = new FeedStream("lofi", "aac", 32000, LOFI);
   const out = build(dir, [s], clock, { healthAware: true }, health);
   assert.deepEqual(out.ready(), { ok: false, reason: 'no HLS segment yet for profile "lofi"' });
@@ -469,7 +469,7 @@ test("health-aware: steps aside while degraded or stale, unless the cache accept
     [new FeedStream("lofi", "aac", 32000, LOFI)],
     clock,
     {},
-    { degraded: () => "blank" },
+    { degraded: () => "blank", degradedDuring: () => true },
   );
   assert.equal(plain.gate.playlist(false), null, "without healthAware playlists are always served");
   await Promise.all([out.close(), plain.close()]);

@@ -272,7 +272,7 @@ test("HlsOutput pushes each segment then the playlists listing it, and deletes w
     },
     streams: [stream],
     timeline: timelineAt(0),
-    health: { degraded: () => null },
+    health: { degraded: () => null, degradedDuring: () => false },
     log: silentLogger(),
     clock,
     errors: testErrors(silentLogger(), clock),

@@ -51,6 +51,7 @@ export interface PlayoutOptions {
  * sender) plus a margin for the tick that reads the audio.
  */
 const HEADROOM = 1.25;
+const DECLARED_SLACK_MS = 150;
 const MARGIN_MS = 20;
 /** Off air, errors above this are removed by a jump rather than slewed. */
 const JUMP_OFF_AIR_MS = 5;
@@ -157,15 +158,9 @@ export class Playout {
     const off = Math.max(...live.map((x) => x.off));
     // A sender racing ahead of real time always has the audio due: it needs no more than the least.
     const racing = live.some((x) => x.m.racing());
-    // What the arrivals showed gets headroom; what the stream declared (T-STD) is exact.
     const need = racing
       ? 0
-      : Math.max(
-          ...live.map((x) => {
-            const n = x.m.envelope.neededDelay(p);
-            return Math.max(n.seen * HEADROOM, n.declared) - (off - x.off);
-          }),
-        );
+      : Math.max(...live.map((x) => wantedDelay(x.m.envelope.neededDelay(p), this.rate) - (off - x.off)));
     const onAir = this.o.onAir();
     this.updateDelay(p, need + (MARGIN_MS / 1000) * this.rate, onAir && this.tNext !== null && !racing);
     const target = p - off - this.delay;
@@ -234,6 +229,19 @@ export class Playout {
       this.loggedDelay = ms;
     }
   }
+}
+
+/**
+ * What the arrivals showed gets headroom; what the stream declared (MPEG-TS: PTS − PCR, the
+ * T-STD buffering) is exact and, being a property of the stream, the same on every instance fed
+ * with it: it rules unless the path proved burstier than the stream by more than DECLARED_SLACK_MS
+ * (a relay that buffers). So two instances fed one stream hold one delay, and put the same audio
+ * at the same UTC position.
+ */
+function wantedDelay(n: { seen: number; declared: number }, rate: number): number {
+  const seen = n.seen * HEADROOM;
+  if (n.declared <= 0) return seen;
+  return seen > n.declared + (DECLARED_SLACK_MS / 1000) * rate ? seen : n.declared;
 }
 
 function clamp(x: number, lim: number): number {

@@ -230,7 +230,8 @@ export class HlsOutput implements Output {
         return;
       }
       // Judged when the segment closes: what a peer with the studio would also know by then.
-      const degraded = this.o.health.degraded() !== null;
+      // Made partly on the safety source (or blank): the peer's copy is preferred, whole.
+      const degraded = this.o.health.degradedDuring(seg.startPos, seg.endPos);
       const bytes = v.muxer.muxSegment(seg.frames, seg.k);
       v.pending++;
       v.chain = v.chain
