@@ -53,6 +53,8 @@ export interface CaseSpec {
   start(ctx: SenderContext): Sender | Promise<Sender>;
   /** The sender is started before the daemon (an input that calls it); time to air counts from the daemon start. */
   senderFirst?: boolean;
+  /** Work before the daemon starts (it would stall the daemon's event loop later), e.g. a reference file. */
+  prepare?(dir: string): void;
   /** The input that must go on air. */
   onAir: string;
   /** What happens once it is on air (default: nothing for `observeSec`). */
@@ -110,6 +112,7 @@ export interface CaseRun {
   relays: Record<string, RelayStats>;
   logs: Record<string, unknown>[];
   senderStderr: string;
+  senderMarks: Record<string, number>;
 }
 
 const yaml = (spec: CaseSpec, ports: Record<string, number>) => (api: number) => `
@@ -168,6 +171,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseRun> {
           })
         ).status,
     });
+    spec.prepare?.(dir);
     let startedMs = Date.now();
     if (spec.senderFirst) sender = await spec.start({ ports: sendTo, dir });
     if (spec.senderFirst) startedMs = Date.now();
@@ -235,6 +239,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseRun> {
       relays: Object.fromEntries(Object.entries(relays).map(([k, r]) => [k, r.stats])),
       logs: [...sink.lines],
       senderStderr: sender?.stderr() ?? "",
+      senderMarks: { ...sender?.marks },
     };
   } finally {
     polling = false;

@@ -57,11 +57,8 @@ export const HITLESS: { spec: CaseSpec } = {
       { id: "b", group: "prog", srt: listener, relay: { delayMs: PATH_B_DELAY_MS } },
     ],
     onAir: "a",
-    start: ({ ports, dir }) => {
-      const wav = join(dir, "reference.wav");
-      writeWav(wav, noiseReference(REF_SEC, RATE, SEED), RATE);
-      return ffmpegTee([ports.a!, ports.b!], ["-i", wav]);
-    },
+    prepare: (dir) => writeWav(join(dir, "reference.wav"), noiseReference(REF_SEC, RATE, SEED), RATE),
+    start: ({ ports, dir }) => ffmpegTee([ports.a!, ports.b!], ["-i", join(dir, "reference.wav")]),
     during,
   },
 };

@@ -16,6 +16,8 @@ const QUIET = ["-hide_banner", "-nostdin", "-loglevel", "error"];
 
 export interface Sender {
   readonly procs: ChildProcess[];
+  /** Wall ms of named moments (e.g. "part 2 first byte"), for the verdict. */
+  readonly marks: Record<string, number>;
   /** Everything the sender wrote on stderr (the first 64 kB), for diagnosis. */
   stderr(): string;
   stop(): Promise<void>;
@@ -59,6 +61,7 @@ function sender(procs: ChildProcess[]): Sender {
     });
   return {
     procs,
+    marks: {},
     stderr: () => err,
     stop: async () => {
       await Promise.all(procs.map((p) => kill(p)));
@@ -109,8 +112,13 @@ export function sequenceIntoSlt(url: string, parts: ToneSource[], maxMs = 90_000
     }
     const ff = spawnBounded("ffmpeg", [...toneArgs(src, "aac"), "-f", "mpegts", "-"], maxMs);
     procs.push(ff);
+    handle.marks[`part ${i + 1} started`] = Date.now();
+    ff.stdout!.once("data", () => (handle.marks[`part ${i + 1} first byte`] = Date.now()));
     ff.stdout!.pipe(s.stdin!, { end: false });
-    ff.once("close", () => next(i + 1));
+    ff.once("close", () => {
+      handle.marks[`part ${i + 1} ended`] = Date.now();
+      next(i + 1);
+    });
   };
   next(0);
   return handle;

@@ -50,6 +50,8 @@ export interface Counters {
 /** When the input got there, ms after the sender started (null: never). */
 export interface AirPath {
   connectedMs: number | null;
+  /** The input's playout first planned a read: the first audio was decoded (its first log line). */
+  firstAudioMs: number | null;
   availableMs: number | null;
   onAirMs: number | null;
 }
@@ -124,6 +126,11 @@ export function airPath(run: CaseRun, id: string): AirPath {
   const mine = run.inputEvents.filter((x) => x.id === id && x.atMs >= run.startedMs);
   return {
     connectedMs: rel(mine.find((x) => x.state === "connected")?.atMs),
+    firstAudioMs: rel(
+      run.logs.find(
+        (l) => l.msg === "input target delay changed" && l.fromMs === 0 && Number(l.time) >= run.startedMs,
+      )?.time as number | undefined,
+    ),
     availableMs: rel(mine.find((x) => x.available)?.atMs),
     onAirMs: rel(run.onAirMs ?? undefined),
   };
