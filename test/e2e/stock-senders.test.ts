@@ -28,15 +28,15 @@ const MIN_JUDGED_SEC = 15;
 const CASE_TIMEOUT_MS = 120_000;
 /** Beyond the second sender's start-up: the codec's smearing and the 10 ms windows at both edges. */
 const FORMAT_SLACK_MS = 100;
-
-/**
- * Properties the engine does not meet yet, by "case :: property": the text is the diagnosis
- * reported to the integrator. These run and report as TODO (they do not fail the suite).
- */
-const KNOWN: Record<string, string> = {};
+/** Ticks (60 ms) and frames between the first audio, availability and the switch. */
+const OWN_SLACK_MS = 200;
+/** ffmpeg -re paces on this machine's clock: the true offset is a few tens of ppm. */
+const DRIFT_PPM = 100;
 
 const P = {
   air: "on air within 1 s + minNoiseSec + returnDelaySec of the sender starting",
+  airOwn: "on air within minNoiseSec + returnDelaySec + the target delay + 0.2 s of its first decoded audio",
+  drift: "driftPpm reads the sender's clock (this machine's: within ±100 ppm)",
   steady: "then no switch away and no disturbed 10 ms window for ≥ 15 s",
   dropped: "nothing dropped (concealed, overruns, SRT drops, input errors)",
   agree: "status polls and SSE events name what the decoded program plays",
@@ -48,10 +48,52 @@ const P = {
   hitlessClean: "the program is the reference throughout (no disturbed 20 ms window)",
 };
 
+/**
+ * Properties the engine does not meet yet, by "case :: property": the text is the diagnosis
+ * reported to the integrator (issue 9). They run and report as TODO: a fix turns them "ok".
+ */
+const KNOWN = new Map<string, string>();
+function known(cases: RegExp, property: string, why: string): void {
+  for (const mc of MATRIX) if (cases.test(mc.spec.name)) KNOWN.set(`${mc.spec.name} :: ${property}`, why);
+}
+known(
+  /./,
+  P.air,
+  "the sender's own first audio comes 0.4-2 s after it starts (ffmpeg's muxer: start-up + a ~0.35 s PES; " +
+    "srt-live-transmit: its 10-packet buffer, 1.3-2 s of mono AAC), then minNoiseSec + returnDelaySec; " +
+    "antenne's own share is the next property",
+);
+known(
+  /./,
+  P.drift,
+  "arrivals are stamped with the program tick's position (60 ms grain), so the bucket minima of a bursty " +
+    "sender carry up to 60 ms of phase error and the hull slope over the first 20-30 s reads hundreds to " +
+    "thousands of ppm (seen: 456, 1418, 1446, 1892, 3906, 6713) for a sender on this machine's clock",
+);
+known(
+  /srt-live-transmit (file:\/\/con srt|as listener)/,
+  P.steady,
+  "the target delay is learned from the first 1-2 bursts of srt-live-transmit (1279-1300 ms) and cannot grow " +
+    "on air: the first later burst (gap 1564-1627 ms) starves the input, failover, 3 s of safety, return with 1620 ms",
+);
+known(
+  /bursts/,
+  P.steady,
+  "srt-live-transmit's carry-over makes the lateness a 3 s sawtooth (1.0-1.7 s): each new maximum starves the " +
+    "input (the target has no headroom over the worst lateness seen), so it is unavailable every ~3 s while learning",
+);
+known(/bursts/, P.airOwn, "see the steady property: on air only after ~15 s of learning by underruns");
+known(
+  /aac -f mpegts srt:\/\/ \(caller\)/,
+  P.steady,
+  "seen under load (machine load ~10): one arrival gap of 600 ms against a target of 395 ms (no headroom, no " +
+    "growth on air) starved the input: failover, 3 s of safety while the sender was fine",
+);
+
 after(() => killAll());
 
 function prop(caseName: string, name: string, fn: () => void): void {
-  const todo = KNOWN[`${caseName} :: ${name}`];
+  const todo = KNOWN.get(`${caseName} :: ${name}`);
   test(name, todo ? { todo } : {}, fn);
 }
 
@@ -83,6 +125,20 @@ function assertOnAir(run: CaseRun, v: ToneVerdict): void {
     `on air ${v.timeToAirMs} ms after the sender started (bound ${v.boundMs} ms; connected at ` +
       `${v.path.connectedMs} ms, first audio at ${v.path.firstAudioMs} ms, available at ${v.path.availableMs} ms); ` +
       trace(run, v),
+  );
+}
+
+/** The daemon's own share of the time to air: from the first decoded audio. */
+function assertOwnShare(run: CaseRun, v: ToneVerdict): void {
+  const p = v.path;
+  assert.ok(p.onAirMs !== null && p.firstAudioMs !== null, `never on air; ${trace(run, v)}`);
+  const bound =
+    (SWITCHER.minNoiseSec + SWITCHER.returnDelaySec) * 1000 + v.counters!.targetDelayMaxMs + OWN_SLACK_MS;
+  const own = p.onAirMs - p.firstAudioMs;
+  assert.ok(
+    own <= bound,
+    `on air ${own} ms after the first audio was decoded (bound ${bound.toFixed(0)} ms; available at ` +
+      `${p.availableMs! - p.firstAudioMs} ms); ${trace(run, v)}`,
   );
 }
 
@@ -135,6 +191,11 @@ function toneCase(
       { timeout: CASE_TIMEOUT_MS },
     );
     prop(name, P.air, () => assertOnAir(run, v));
+    prop(name, P.airOwn, () => assertOwnShare(run, v));
+    prop(name, P.drift, () => {
+      assert.ok(v.counters, "the input's status");
+      assert.ok(Math.abs(v.counters.driftPpm) <= DRIFT_PPM, `driftPpm ${v.counters.driftPpm}`);
+    });
     extra(() => run);
     prop(name, P.dropped, () => assertNothingDropped(run, v, mc.kind !== "lossy"));
     prop(name, P.agree, () => assertAgree(run, v));
