@@ -90,6 +90,15 @@ known(
     "growth on air) starved the input: failover, 3 s of safety while the sender was fine",
 );
 
+known(
+  /digital silence/,
+  P.silence,
+  "seen in 2 of 4 runs: when the sender turns silent its AAC frames shrink, ffmpeg's muxer packs more of them " +
+    "per PES and the arrival gap grows (364 -> 420+ ms) past the target learned on the tone (382 ms, no growth " +
+    "on air): the input starves 0.3-1 s into the silence and the switch is a failover, not the blank switch " +
+    "after maxBlankSec (the status and the audio agree either way)",
+);
+
 after(() => killAll());
 
 function prop(caseName: string, name: string, fn: () => void): void {
