@@ -165,9 +165,12 @@ function assertUndisturbed(run: CaseRun, v: ToneVerdict): void {
   );
 }
 
-function assertNothingDropped(run: CaseRun, v: ToneVerdict, cleanPath: boolean): void {
+function assertNothingDropped(run: CaseRun, v: ToneVerdict, cleanPath: boolean, cleanTs = true): void {
   const c = v.counters;
   assert.ok(c, "the input's status");
+  // A TS continuity error or a decoder error is the input's lastError (a sender restarted mid-stream
+  // is one: the format-change case).
+  if (cleanTs) assert.equal(c.lastError, null, "no TS or decoder error");
   assert.equal(c.concealedMs, 0, `audio concealed; ${trace(run, v)}`);
   assert.equal(c.overruns, 0, "overruns (input delivered faster than real time, oldest audio dropped)");
   assert.equal(c.dropped, 0, "SRT packets dropped (not recovered in time)");
@@ -206,7 +209,7 @@ function toneCase(
       assert.ok(Math.abs(v.counters.driftPpm) <= DRIFT_PPM, `driftPpm ${v.counters.driftPpm}`);
     });
     extra(() => run);
-    prop(name, P.dropped, () => assertNothingDropped(run, v, mc.kind !== "lossy"));
+    prop(name, P.dropped, () => assertNothingDropped(run, v, mc.kind !== "lossy", mc.kind !== "format"));
     prop(name, P.agree, () => assertAgree(run, v));
   });
 }
@@ -305,6 +308,15 @@ describe("stock senders at their defaults", () => {
           Math.abs(j.samples) <= 1,
           `${j.what}: ${j.samples.toFixed(2)} samples (${j.ms.toFixed(3)} ms); ${h.summary}`,
         );
+    });
+    prop(HITLESS.spec.name, P.dropped, () => {
+      for (const [id, c] of Object.entries(h.counters)) {
+        assert.ok(c, `${id}'s status`);
+        assert.equal(c.concealedMs, 0, `${id}: audio concealed`);
+        assert.equal(c.overruns, 0, `${id}: overruns`);
+        assert.equal(c.dropped, 0, `${id}: SRT packets dropped`);
+        assert.equal(c.lastError, null, `${id}: TS or decoder error`);
+      }
     });
     prop(HITLESS.spec.name, P.hitlessClean, () => {
       assert.ok(h.windows > 500, `${h.windows} windows judged`);
