@@ -23,6 +23,8 @@ export const RHO_MIN = 0.8;
 const HOLD_MS = 3000;
 /** The switcher's default crossfade. */
 const CROSSFADE_MS = 50;
+/** The program frame. */
+const FRAME_MS = 20;
 
 const listener = (port: number) => `{ mode: listener, bind: "127.0.0.1:${port}" }`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,9 +85,10 @@ export function hitlessVerdict(run: CaseRun): HitlessVerdict {
   // Program sample i (wall w) plays reference sample ≈ (w − sender start − ~1.5 s) × rate.
   const guess = (i: number) => Math.round(((cap.wallOf(i) - run.startedMs - 1500) / 1000) * RATE) - i;
   for (const s of switches) {
-    // The switch's own program sample (PDT scale): a manual switch crossfades for 50 ms from it.
+    // The switch frame's first sample (PDT scale): a manual switch crossfades for 50 ms from it; a
+    // failover splices within that 20 ms frame (the lost path's arrived audio first).
     const at = cap.indexOf(s.programMs);
-    const guardAfterMs = s.transition === "crossfade" ? CROSSFADE_MS + 10 : 10;
+    const guardAfterMs = s.transition === "crossfade" ? CROSSFADE_MS + 10 : FRAME_MS + 10;
     const j = jumpAt(cap.pcm, ref, at, guess(at), { radius: 2 * RATE, guardAfterMs });
     out.jumps.push({ ...j, what: `${s.from}→${s.to} (${s.reason})` });
   }
