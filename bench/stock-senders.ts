@@ -6,14 +6,15 @@
  *    to air from the sender's start (with when it connected, first decoded, became available),
  *    switches after it went on air, disturbed 10 ms windows of the decoded HLS program, the jitter
  *    target the input chose, the largest arrival gap, concealed audio, overruns, driftPpm; then the
- *    hitless jumps at the manual switches and the failover (samples, ms).
+ *    hitless jumps at the manual switches and the failover (samples, ms), and the same two paths
+ *    declared without a group (each its own timeline) for comparison.
  * 2. The input stage's CPU: one daemon (the CLI, its own process) with N SRT listener inputs and a
  *    tone safety, measured with no sender, then with N stock `ffmpeg -c:a aac -f mpegts srt://`
  *    senders; (fed − idle) / N is the cost of one fed input (SRT receive, TS demux, in-process
  *    decode, timeline) in the daemon process. Target ≤ 1 % of a core per input.
  *
  *   npx tsc -p . && node dist/bench/stock-senders.js        (BENCH_SECONDS=30 per CPU phase)
- *   BENCH_ONLY=cpu | BENCH_ONLY=matrix                       (one part)
+ *   BENCH_ONLY=cpu | matrix | hitless                        (one part)
  *
  * Prints only; no asserts. The machine should be quiet (load < 1.5): every case runs real
  * ffmpeg, srt-live-transmit and an encoder, and the table's timings are wall-clock.
@@ -27,7 +28,7 @@ import { NODE_FLAGS } from "../src/node-flags.js";
 import { freePort, killAll } from "../test/e2e/srt-helpers.js";
 import { freeTcpPort } from "../test/helpers/ports.js";
 import { runCase } from "../test/helpers/stock-case.js";
-import { HITLESS, hitlessVerdict } from "../test/helpers/stock-hitless.js";
+import { hitlessSpec, hitlessVerdict } from "../test/helpers/stock-hitless.js";
 import { MATRIX } from "../test/helpers/stock-matrix.js";
 import { ffmpegCaller } from "../test/helpers/stock-senders.js";
 import { silenceVerdict } from "../test/helpers/stock-silence.js";
@@ -81,7 +82,7 @@ async function matrix(): Promise<void> {
       "drift",
     ]),
   );
-  for (const mc of MATRIX) {
+  for (const mc of ONLY === "hitless" ? [] : MATRIX) {
     const run = await runCase(mc.spec);
     const v =
       mc.kind === "silence"
@@ -89,15 +90,20 @@ async function matrix(): Promise<void> {
         : toneVerdict(run, { input: "main", freqs: mc.freqs });
     console.log(toneRow(v, mc.spec.name.slice(0, 57)));
   }
-  const run = await runCase(HITLESS.spec);
+  for (const grouped of [true, false]) await hitless(grouped);
+}
+
+async function hitless(grouped: boolean): Promise<void> {
+  const spec = hitlessSpec(grouped);
+  const run = await runCase(spec);
   const h = hitlessVerdict(run);
-  console.log(`\n# hitless (${HITLESS.spec.name})`);
+  console.log(`\n# ${spec.name}`);
   console.log(
     `on air ${run.onAirMs === null ? "never" : run.onAirMs - run.startedMs} ms after the sender started`,
   );
   for (const j of h.jumps)
     console.log(
-      `${j.what.padEnd(22)} jump ${j.samples.toFixed(2).padStart(7)} samples = ${j.ms.toFixed(3).padStart(7)} ms ` +
+      `${j.what.padEnd(22)} jump ${j.samples.toFixed(2).padStart(9)} samples = ${j.ms.toFixed(3).padStart(8)} ms ` +
         `(ρ ≥ ${j.rhoMin.toFixed(3)}, steering ${j.steeringPpm.map((p) => p.toFixed(0)).join(" → ")} ppm)`,
     );
   console.log(
@@ -176,7 +182,7 @@ async function cpu(): Promise<void> {
 async function main(): Promise<void> {
   try {
     if (ONLY !== "cpu") await matrix();
-    if (ONLY !== "matrix") await cpu();
+    if (ONLY === "" || ONLY === "cpu") await cpu();
   } finally {
     await killAll();
   }

@@ -51,19 +51,28 @@ async function during(ctx: CaseContext): Promise<void> {
   await sleep(HOLD_MS);
 }
 
-export const HITLESS: { spec: CaseSpec } = {
-  spec: {
-    name: `hitless: one ffmpeg TS over two paths of a group, path b ${PATH_B_DELAY_MS} ms later; manual both ways, failover`,
+/**
+ * The two-path case; `grouped: false` declares the same paths WITHOUT a group (as paths of
+ * different encoders: each its own timeline), the comparison the benchmark prints.
+ */
+export function hitlessSpec(grouped: boolean): CaseSpec {
+  const group = grouped ? { group: "prog" } : {};
+  return {
+    name: grouped
+      ? `hitless: one ffmpeg TS over two paths of a group, path b ${PATH_B_DELAY_MS} ms later; manual both ways, failover`
+      : `the same two paths without a group (each its own timeline)`,
     inputs: [
-      { id: "a", group: "prog", srt: listener, relay: { delayMs: 0 } },
-      { id: "b", group: "prog", srt: listener, relay: { delayMs: PATH_B_DELAY_MS } },
+      { id: "a", ...group, srt: listener, relay: { delayMs: 0 } },
+      { id: "b", ...group, srt: listener, relay: { delayMs: PATH_B_DELAY_MS } },
     ],
     onAir: "a",
     prepare: (dir) => writeWav(join(dir, "reference.wav"), noiseReference(REF_SEC, RATE, SEED), RATE),
     start: ({ ports, dir }) => ffmpegTee([ports.a!, ports.b!], ["-i", join(dir, "reference.wav")]),
     during,
-  },
-};
+  };
+}
+
+export const HITLESS: { spec: CaseSpec } = { spec: hitlessSpec(true) };
 
 export interface HitlessVerdict {
   switches: SwitchRecord[];
