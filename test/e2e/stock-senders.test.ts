@@ -11,7 +11,7 @@
  *   path, no input error counted);
  * - the status polls and the SSE events name the input the decoded program plays.
  * The cases are test/helpers/stock-matrix.ts (also run by bench/stock-senders.ts) and the
- * two-path hitless case test/helpers/stock-hitless.ts. Runnable alone (≈ 6 min):
+ * two-path hitless case test/helpers/stock-hitless.ts. Runnable alone (≈ 5 min):
  *   node --test dist/test/e2e/stock-senders.test.js
  * STOCK_TRACE_DIR=dir keeps each run's events, polls and logs as JSON.
  */
