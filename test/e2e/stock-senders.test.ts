@@ -18,18 +18,26 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { killAll } from "./srt-helpers.js";
-import { runCase, saveTrace, SWITCHER, type CaseRun } from "../helpers/stock-case.js";
+import { runCase, saveTrace, type CaseRun } from "../helpers/stock-case.js";
 import { HITLESS, hitlessVerdict, type HitlessVerdict } from "../helpers/stock-hitless.js";
-import { MATRIX, SILENCE, TONE2_HZ, TONE_HZ, type MatrixCase } from "../helpers/stock-matrix.js";
+import { MATRIX, TONE2_HZ, TONE_HZ, type MatrixCase } from "../helpers/stock-matrix.js";
 import { silenceVerdict, type SilenceVerdict } from "../helpers/stock-silence.js";
-import { disturbedRuns, heardSeconds, toneVerdict, type ToneVerdict } from "../helpers/stock-verdict.js";
+import { heardSeconds, toneVerdict, type ToneVerdict } from "../helpers/stock-verdict.js";
+import {
+  assertAgree,
+  assertHitless,
+  assertNothingDropped,
+  assertOnAir,
+  assertOwnShare,
+  assertSilence,
+  assertUndisturbed,
+  summary,
+  trace,
+} from "../helpers/stock-asserts.js";
 
-const MIN_JUDGED_SEC = 15;
 const CASE_TIMEOUT_MS = 120_000;
 /** Beyond the second sender's start-up: the codec's smearing and the 10 ms windows at both edges. */
 const FORMAT_SLACK_MS = 100;
-/** Ticks (60 ms) and frames between the first audio, availability and the switch. */
-const OWN_SLACK_MS = 200;
 
 const P = {
   air: "on air within 1 s + minNoiseSec + returnDelaySec of the sender starting",
@@ -69,83 +77,6 @@ function prop(caseName: string, name: string, fn: () => void): void {
   test(name, todo ? { todo } : {}, fn);
 }
 
-function trace(run: CaseRun, v: ToneVerdict): string {
-  const t0 = run.startedMs;
-  const ev = run.events.map((e) => `+${((e.atMs - t0) / 1000).toFixed(2)} ${e.from}→${e.to} (${e.reason})`);
-  return (
-    `events: ${ev.join(", ")}; counters: ${JSON.stringify(v.counters)}; ` +
-    `disturbed: ${disturbedRuns(v, t0)}; capture: ${run.captureError ?? "ok"}`
-  );
-}
-
-function summary(v: ToneVerdict): string {
-  const c = v.counters;
-  return (
-    `${v.name}: on air ${v.timeToAirMs ?? "never"} ms (bound ${v.boundMs}; connected ${v.path.connectedMs}, ` +
-    `first audio ${v.path.firstAudioMs}, available ${v.path.availableMs}), ${v.switchesAfterOnAir.length} switches after, ` +
-    `${v.disturbed.length}/${v.windows} disturbed windows, target ${c?.targetDelayMs.toFixed(0)} ms ` +
-    `(max ${c?.targetDelayMaxMs.toFixed(0)}), arrival gap max ${c?.arrivalGapMaxMs.toFixed(0)} ms, ` +
-    `concealed ${c?.concealedMs} ms, overruns ${c?.overruns}, lost/retransmitted/dropped ` +
-    `${c?.lost}/${c?.retransmitted}/${c?.dropped}, stream ${c?.stream}, drift ${c?.driftPpm} ppm`
-  );
-}
-
-function assertOnAir(run: CaseRun, v: ToneVerdict): void {
-  assert.ok(v.timeToAirMs !== null, `never on air; ${trace(run, v)}`);
-  assert.ok(
-    v.timeToAirMs <= v.boundMs,
-    `on air ${v.timeToAirMs} ms after the sender started (bound ${v.boundMs} ms; connected at ` +
-      `${v.path.connectedMs} ms, first audio at ${v.path.firstAudioMs} ms, available at ${v.path.availableMs} ms); ` +
-      trace(run, v),
-  );
-}
-
-/** The daemon's own share of the time to air: from the first decoded audio. */
-function assertOwnShare(run: CaseRun, v: ToneVerdict): void {
-  const p = v.path;
-  assert.ok(p.onAirMs !== null && p.firstAudioMs !== null, `never on air; ${trace(run, v)}`);
-  const bound =
-    (SWITCHER.minNoiseSec + SWITCHER.returnDelaySec) * 1000 + v.counters!.targetDelayMaxMs + OWN_SLACK_MS;
-  const own = p.onAirMs - p.firstAudioMs;
-  assert.ok(
-    own <= bound,
-    `on air ${own} ms after the first audio was decoded (bound ${bound.toFixed(0)} ms; available at ` +
-      `${p.availableMs! - p.firstAudioMs} ms); ${trace(run, v)}`,
-  );
-}
-
-function assertUndisturbed(run: CaseRun, v: ToneVerdict): void {
-  assert.ok(run.capture, `no program captured: ${run.captureError}`);
-  assert.ok(v.judgedSec >= MIN_JUDGED_SEC, `only ${v.judgedSec.toFixed(1)} s judged`);
-  assert.ok(
-    (v.refAmps[TONE_HZ] ?? 0) > 0.08,
-    `the sender's tone reaches the program (${v.refAmps[TONE_HZ]})`,
-  );
-  assert.equal(
-    v.disturbed.length,
-    0,
-    `${v.disturbed.length} disturbed windows of ${v.windows}; ${trace(run, v)}`,
-  );
-}
-
-function assertNothingDropped(run: CaseRun, v: ToneVerdict, cleanPath: boolean, cleanTs = true): void {
-  const c = v.counters;
-  assert.ok(c, "the input's status");
-  // A TS continuity error or a decoder error is the input's lastError (a sender restarted mid-stream
-  // is one: the format-change case).
-  if (cleanTs) assert.equal(c.lastError, null, "no TS or decoder error");
-  assert.equal(c.concealedMs, 0, `audio concealed; ${trace(run, v)}`);
-  assert.equal(c.overruns, 0, "overruns (input delivered faster than real time, oldest audio dropped)");
-  assert.equal(c.dropped, 0, "SRT packets dropped (not recovered in time)");
-  if (cleanPath) assert.equal(c.lost, 0, "SRT packets lost on a clean path");
-  assert.deepEqual(v.inputErrors, {}, "input errors counted");
-}
-
-function assertAgree(run: CaseRun, v: ToneVerdict): void {
-  assert.deepEqual(v.statusMismatches, [], "every status poll names the input the events name");
-  assert.ok(v.sseAgrees, `SSE ${JSON.stringify(run.sseEvents)} vs channel ${JSON.stringify(run.events)}`);
-}
-
 /** Registers a case: one run in `before`, its properties as tests. */
 function toneCase(
   mc: MatrixCase,
@@ -173,72 +104,68 @@ function toneCase(
   });
 }
 
-describe("stock senders at their defaults", () => {
-  for (const mc of MATRIX) {
-    const name = mc.spec.name;
-    if (mc.kind === "steady" || mc.kind === "lossy") {
-      const judge = (r: CaseRun) => toneVerdict(r, { input: "main", freqs: mc.freqs });
-      toneCase(mc, judge, (get) => {
-        prop(name, P.steady, () => {
-          const v = judge(get());
-          assert.deepEqual(v.switchesAfterOnAir, [], `no switch away; ${trace(get(), v)}`);
-          assertUndisturbed(get(), v);
-        });
-        if (mc.kind === "lossy")
-          prop(name, P.lossy, () => {
-            const run = get();
-            const relay = run.relays.main!;
-            assert.ok(
-              relay.forward.dropped > 0 && relay.back.dropped > 0,
-              "the relay lost datagrams both ways",
-            );
-            const c = toneVerdict(run, { input: "main", freqs: mc.freqs }).counters!;
-            assert.ok(
-              c.lost > 0 && c.retransmitted > 0,
-              `SRT saw the loss and retransmitted (${JSON.stringify(c)})`,
-            );
-          });
-      });
-    }
-    if (mc.kind === "silence") {
-      let s: SilenceVerdict;
-      const judge = (r: CaseRun) => (s = silenceVerdict(r)).verdict;
-      toneCase(mc, judge, (get) => prop(name, P.silence, () => assertSilence(get(), s)));
-    }
-    if (mc.kind === "format") {
-      const judge = (r: CaseRun) => toneVerdict(r, { input: "main", freqs: mc.freqs });
-      toneCase(mc, judge, (get) => {
-        prop(name, P.format, () => {
-          const run = get();
-          const v = judge(run);
-          const heard = heardSeconds(run, [TONE_HZ, TONE2_HZ]);
-          assert.ok(
-            heard[TONE_HZ]! >= 3,
-            `the 44.1 kHz mono part heard (${heard[TONE_HZ]} s); ${trace(run, v)}`,
-          );
-          assert.ok(
-            heard[TONE2_HZ]! >= 3,
-            `the 48 kHz stereo part heard (${heard[TONE2_HZ]} s); ${trace(run, v)}`,
-          );
-          assert.equal(v.counters?.stream, "MPEG-TS AAC 48000 Hz 2 ch", "the status names the new format");
-        });
-        prop(name, P.formatGap, () => {
-          const run = get();
-          const v = judge(run);
-          const m = run.senderMarks;
-          const senderGapMs = m["part 2 first byte"]! - m["part 2 started"]!;
-          const lostMs = v.disturbed.length * 10;
-          assert.ok(
-            lostMs <= senderGapMs + FORMAT_SLACK_MS,
-            `${lostMs} ms disturbed at the change; the second ffmpeg took ${senderGapMs} ms from its start to its ` +
-              `first byte; ${trace(run, v)}`,
-          );
-        });
-      });
-    }
-  }
+function steadyCase(mc: MatrixCase): void {
+  const name = mc.spec.name;
+  const judge = (r: CaseRun) => toneVerdict(r, { input: "main", freqs: mc.freqs });
+  toneCase(mc, judge, (get) => {
+    prop(name, P.steady, () => {
+      const v = judge(get());
+      assert.deepEqual(v.switchesAfterOnAir, [], `no switch away; ${trace(get(), v)}`);
+      assertUndisturbed(get(), v);
+    });
+    if (mc.kind !== "lossy") return;
+    prop(name, P.lossy, () => {
+      const run = get();
+      const relay = run.relays.main!;
+      assert.ok(relay.forward.dropped > 0 && relay.back.dropped > 0, "the relay lost datagrams both ways");
+      const c = judge(run).counters!;
+      assert.ok(
+        c.lost > 0 && c.retransmitted > 0,
+        `SRT saw the loss and retransmitted (${JSON.stringify(c)})`,
+      );
+    });
+  });
+}
 
-  describe(HITLESS.spec.name, { timeout: CASE_TIMEOUT_MS * 2 }, () => {
+function silenceCase(mc: MatrixCase): void {
+  let s: SilenceVerdict;
+  const judge = (r: CaseRun) => (s = silenceVerdict(r)).verdict;
+  toneCase(mc, judge, (get) => prop(mc.spec.name, P.silence, () => assertSilence(get(), s)));
+}
+
+function formatCase(mc: MatrixCase): void {
+  const name = mc.spec.name;
+  const judge = (r: CaseRun) => toneVerdict(r, { input: "main", freqs: mc.freqs });
+  toneCase(mc, judge, (get) => {
+    prop(name, P.format, () => {
+      const run = get();
+      const v = judge(run);
+      const heard = heardSeconds(run, [TONE_HZ, TONE2_HZ]);
+      assert.ok(heard[TONE_HZ]! >= 3, `the 44.1 kHz mono part heard (${heard[TONE_HZ]} s); ${trace(run, v)}`);
+      assert.ok(
+        heard[TONE2_HZ]! >= 3,
+        `the 48 kHz stereo part heard (${heard[TONE2_HZ]} s); ${trace(run, v)}`,
+      );
+      assert.equal(v.counters?.stream, "MPEG-TS AAC 48000 Hz 2 ch", "the status names the new format");
+    });
+    prop(name, P.formatGap, () => {
+      const run = get();
+      const v = judge(run);
+      const m = run.senderMarks;
+      const senderGapMs = m["part 2 first byte"]! - m["part 2 started"]!;
+      const lostMs = v.disturbed.length * 10;
+      assert.ok(
+        lostMs <= senderGapMs + FORMAT_SLACK_MS,
+        `${lostMs} ms disturbed at the change; the second ffmpeg took ${senderGapMs} ms from its start to its ` +
+          `first byte; ${trace(run, v)}`,
+      );
+    });
+  });
+}
+
+function hitlessCase(): void {
+  const name = HITLESS.spec.name;
+  describe(name, { timeout: CASE_TIMEOUT_MS * 2 }, () => {
     let run: CaseRun;
     let h: HitlessVerdict;
     before(
@@ -250,25 +177,8 @@ describe("stock senders at their defaults", () => {
       },
       { timeout: CASE_TIMEOUT_MS },
     );
-    prop(HITLESS.spec.name, P.hitless, () => {
-      assert.ok(run.onAirMs !== null, `path a never on air; events ${JSON.stringify(run.events)}`);
-      assert.ok(run.capture, `no program captured: ${run.captureError}`);
-      assert.deepEqual(
-        h.switches.map((s) => [s.from, s.to, s.reason]),
-        [
-          ["a", "b", "manual"],
-          ["b", "a", "manual"],
-          ["a", "b", "failover"],
-        ],
-        "manual a→b, manual b→a, failover a→b",
-      );
-      for (const j of h.jumps)
-        assert.ok(
-          Math.abs(j.samples) <= 1,
-          `${j.what}: ${j.samples.toFixed(2)} samples (${j.ms.toFixed(3)} ms); ${h.summary}`,
-        );
-    });
-    prop(HITLESS.spec.name, P.dropped, () => {
+    prop(name, P.hitless, () => assertHitless(run, h));
+    prop(name, P.dropped, () => {
       for (const [id, c] of Object.entries(h.counters)) {
         assert.ok(c, `${id}'s status`);
         assert.equal(c.concealedMs, 0, `${id}: audio concealed`);
@@ -277,7 +187,7 @@ describe("stock senders at their defaults", () => {
         assert.equal(c.lastError, null, `${id}: TS or decoder error`);
       }
     });
-    prop(HITLESS.spec.name, P.hitlessClean, () => {
+    prop(name, P.hitlessClean, () => {
       assert.ok(h.windows > 500, `${h.windows} windows judged`);
       assert.equal(
         h.disturbed,
@@ -286,29 +196,16 @@ describe("stock senders at their defaults", () => {
       );
     });
   });
-});
-
-function assertSilence(run: CaseRun, s: SilenceVerdict): void {
-  const v = s.verdict;
-  assert.ok(s.silenceStartMs !== null, `the sender's silence heard in the program; ${trace(run, v)}`);
-  assert.deepEqual(
-    s.switches.map((e) => [e.from, e.to, e.reason]),
-    [
-      ["main", "safety", "blank"],
-      ["safety", "main", "return"],
-    ],
-    `a blank switch, then the return; ${s.summary}; ${trace(run, v)}`,
-  );
-  const blankAfter = s.switches[0]!.programMs - s.silenceStartMs;
-  assert.ok(
-    Math.abs(blankAfter - SWITCHER.maxBlankSec * 1000) <= 250,
-    `blank switch ${blankAfter.toFixed(0)} ms into the silence (maxBlankSec ${SWITCHER.maxBlankSec} s)`,
-  );
-  const back = SILENCE.toSec - SILENCE.fromSec + SWITCHER.minNoiseSec + SWITCHER.returnDelaySec;
-  const returnAfter = s.switches[1]!.programMs - s.silenceStartMs;
-  assert.ok(
-    Math.abs(returnAfter - back * 1000) <= 500,
-    `return ${returnAfter.toFixed(0)} ms after the silence began (expected ${back} s: the silence, minNoiseSec, returnDelaySec)`,
-  );
-  assertUndisturbed(run, v);
 }
+
+const BY_KIND: Record<MatrixCase["kind"], (mc: MatrixCase) => void> = {
+  steady: steadyCase,
+  lossy: steadyCase,
+  silence: silenceCase,
+  format: formatCase,
+};
+
+describe("stock senders at their defaults", () => {
+  for (const mc of MATRIX) BY_KIND[mc.kind](mc);
+  hitlessCase();
+});

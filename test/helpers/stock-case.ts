@@ -138,29 +138,81 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs one case; always cleans up (senders by PID, relays, daemon, temp dir). */
 export async function runCase(spec: CaseSpec): Promise<CaseRun> {
-  const dir = tempDir("antenne-stock-");
-  const sink = new LogSink("info");
-  const ports: Record<string, number> = {};
-  const relays: Record<string, UdpRelay> = {};
-  let daemon: Daemon | null = null;
-  let sender: Sender | null = null;
-  let sse: SseReader | null = null;
-  const polls: Poll[] = [];
-  let polling = true;
+  const r = new CaseRunner(spec);
   try {
-    for (const i of spec.inputs) ports[i.id] = await freePort();
-    const sendTo: Record<string, number> = { ...ports };
-    for (const i of spec.inputs)
-      if (i.relay) {
-        relays[i.id] = await UdpRelay.start({ ...i.relay, targetPort: ports[i.id]! });
-        sendTo[i.id] = relays[i.id]!.port;
-      }
-    const ctxOf = (d: Daemon, s: SseReader): CaseContext => ({
+    await r.paths();
+    spec.prepare?.(r.dir);
+    let startedMs = Date.now();
+    if (spec.senderFirst) r.sender = await spec.start({ ports: r.sendTo, dir: r.dir });
+    if (spec.senderFirst) startedMs = Date.now();
+    const ctx = await r.startDaemon();
+    if (!spec.senderFirst) {
+      startedMs = Date.now();
+      r.sender = await spec.start(ctx);
+    }
+    const onAir = await until(
+      () => r.switches.find((e) => e.to === spec.onAir),
+      (spec.onAirTimeoutSec ?? 15) * 1000,
+      `${spec.onAir} on air`,
+      20,
+    ).catch(() => null);
+    if (onAir && spec.during) await spec.during(ctx);
+    else if (onAir) await sleep((spec.observeSec ?? 16) * 1000);
+    const endMs = Date.now();
+    return await r.record(ctx, { startedMs, onAirMs: onAir?.atMs ?? null, endMs });
+  } finally {
+    await r.close();
+  }
+}
+
+/** The parts of one case run, and their clean-up. */
+class CaseRunner {
+  readonly dir = tempDir("antenne-stock-");
+  readonly sink = new LogSink("info");
+  /** The inputs' own ports, and where the sender must go (a relay's port when there is one). */
+  readonly ports: Record<string, number> = {};
+  readonly sendTo: Record<string, number> = {};
+  readonly relays: Record<string, UdpRelay> = {};
+  /** The channel's own switch events, with the program position they happen at. */
+  readonly switches: SwitchRecord[] = [];
+  readonly polls: Poll[] = [];
+  sender: Sender | null = null;
+  private daemon: Daemon | null = null;
+  private sse: SseReader | null = null;
+  private polling = true;
+
+  constructor(private readonly spec: CaseSpec) {}
+
+  async paths(): Promise<void> {
+    for (const i of this.spec.inputs) {
+      const port = await freePort();
+      this.ports[i.id] = this.sendTo[i.id] = port;
+      if (!i.relay) continue;
+      const relay = await UdpRelay.start({ ...i.relay, targetPort: port });
+      this.relays[i.id] = relay;
+      this.sendTo[i.id] = relay.port;
+    }
+  }
+
+  /** The daemon up, its events and status watched, the safety on air. */
+  async startDaemon(): Promise<CaseContext> {
+    const d = await startLoggedDaemon(yaml(this.spec, this.ports), this.dir, this.sink.log);
+    this.daemon = d;
+    // The API's SSE stream carries the same events without positions, and may connect after the first.
+    d.channel.on("switch", (ev) =>
+      this.switches.push({
+        ...ev,
+        atMs: Date.now(),
+        programMs: d.channel.program.wallMsOf(d.channel.program.pos),
+      }),
+    );
+    const sse = (this.sse = new SseReader(`${d.url}/api/v1/events`));
+    const ctx: CaseContext = {
       daemon: d,
-      dir,
-      ports: sendTo,
-      relays,
-      sse: s,
+      dir: this.dir,
+      ports: this.sendTo,
+      relays: this.relays,
+      sse,
       status: async () => (await (await fetch(`${d.url}/api/v1/status`)).json()) as ChannelStatus,
       switchTo: async (id) =>
         (
@@ -170,84 +222,58 @@ export async function runCase(spec: CaseSpec): Promise<CaseRun> {
             body: JSON.stringify({ input: id }),
           })
         ).status,
-    });
-    spec.prepare?.(dir);
-    let startedMs = Date.now();
-    if (spec.senderFirst) sender = await spec.start({ ports: sendTo, dir });
-    if (spec.senderFirst) startedMs = Date.now();
-    daemon = await startLoggedDaemon(yaml(spec, ports), dir, sink.log);
-    const d = daemon;
-    // The channel's own switch events, with the program position they happen at (the API's SSE
-    // stream carries the same events, without positions, and may connect after the first one).
-    const switches: SwitchRecord[] = [];
-    d.channel.on("switch", (ev) =>
-      switches.push({
-        ...ev,
-        atMs: Date.now(),
-        programMs: d.channel.program.wallMsOf(d.channel.program.pos),
-      }),
-    );
-    sse = new SseReader(`${d.url}/api/v1/events`);
-    const ctx = ctxOf(d, sse);
+    };
     await until(async () => (await ctx.status()).active === "safety", 10_000, "the safety on air");
-    void (async () => {
-      while (polling) {
-        const s = await ctx.status().catch(() => null);
-        if (s) polls.push({ atMs: Date.now(), active: s.active, inputs: s.inputs });
-        await sleep(250);
-      }
-    })();
-    if (!spec.senderFirst) {
-      startedMs = Date.now();
-      sender = await spec.start(ctx);
+    void this.poll(ctx);
+    return ctx;
+  }
+
+  private async poll(ctx: CaseContext): Promise<void> {
+    while (this.polling) {
+      const s = await ctx.status().catch(() => null);
+      if (s) this.polls.push({ atMs: Date.now(), active: s.active, inputs: s.inputs });
+      await sleep(250);
     }
-    const onAir = await until(
-      () => switches.find((e) => e.to === spec.onAir),
-      (spec.onAirTimeoutSec ?? 15) * 1000,
-      `${spec.onAir} on air`,
-      20,
-    ).catch(() => null);
-    if (onAir) {
-      if (spec.during) await spec.during(ctx);
-      else await sleep((spec.observeSec ?? 16) * 1000);
-    }
-    const endMs = Date.now();
+  }
+
+  /** The program heard from 1 s before on air to the end, and everything the run recorded. */
+  async record(ctx: CaseContext, t: Pick<CaseRun, "startedMs" | "onAirMs" | "endMs">): Promise<CaseRun> {
     let capture: ProgramAudio | null = null;
     let captureError: string | null = null;
     try {
-      const from = (onAir?.atMs ?? startedMs) - 1000;
-      capture = await captureProgram(`${d.url}/hls/stock_hi.m3u8`, from, endMs, 20_000);
+      const from = (t.onAirMs ?? t.startedMs) - 1000;
+      capture = await captureProgram(`${ctx.daemon.url}/hls/stock_hi.m3u8`, from, t.endMs, 20_000);
     } catch (err) {
       captureError = String(err);
     }
     return {
-      name: spec.name,
-      startedMs,
-      onAirMs: onAir?.atMs ?? null,
-      endMs,
-      // Copies: the daemon keeps emitting until it is closed below (the sender's stop is a failover).
-      events: [...switches],
-      sseEvents: sse.switches().map((e) => ({ atMs: e.atMs, ...e.data })),
-      inputEvents: sse.events
+      name: this.spec.name,
+      ...t,
+      // Copies: the daemon keeps emitting until it is closed (the sender's stop is a failover).
+      events: [...this.switches],
+      sseEvents: ctx.sse.switches().map((e) => ({ atMs: e.atMs, ...e.data })),
+      inputEvents: ctx.sse.events
         .filter((e) => e.event === "input")
         .map((e) => ({ atMs: e.atMs, ...(e.data as Omit<InputEventRecord, "atMs">) })),
-      polls: [...polls],
+      polls: [...this.polls],
       final: await ctx.status(),
-      errors: Object.fromEntries(d.channel.counters().errors),
+      errors: Object.fromEntries(ctx.daemon.channel.counters().errors),
       capture,
       captureError,
-      relays: Object.fromEntries(Object.entries(relays).map(([k, r]) => [k, r.stats])),
-      logs: [...sink.lines],
-      senderStderr: sender?.stderr() ?? "",
-      senderMarks: { ...sender?.marks },
+      relays: Object.fromEntries(Object.entries(this.relays).map(([k, r]) => [k, r.stats])),
+      logs: [...this.sink.lines],
+      senderStderr: this.sender?.stderr() ?? "",
+      senderMarks: { ...this.sender?.marks },
     };
-  } finally {
-    polling = false;
-    await sse?.close();
-    await sender?.stop();
-    await Promise.all(Object.values(relays).map((r) => r.close()));
-    await daemon?.close();
-    rmSync(dir, { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    this.polling = false;
+    await this.sse?.close();
+    await this.sender?.stop();
+    await Promise.all(Object.values(this.relays).map((r) => r.close()));
+    await this.daemon?.close();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
