@@ -57,6 +57,11 @@ export class TsDecoder implements StreamDecoder {
   /** Raw PTS just after the last frame, and the program position it arrived at. */
   private last: { endPts: number; arrivalPos: number } | null = null;
   private pendingJump = false;
+  private shown: { codec: EsCodec | null; rate: number; channels: number } = {
+    codec: null,
+    rate: 0,
+    channels: -1,
+  };
 
   constructor(private readonly o: TsDecoderOptions) {
     this.decoder = new AudioDecoder(o.lib);
@@ -114,6 +119,14 @@ export class TsDecoder implements StreamDecoder {
       if (this.codec !== null) this.restart("format-change");
       this.decoder.open(codec);
       this.codec = f.codec;
+    }
+    // The status names what is decoded now, also after a rate or layout change of one codec.
+    if (
+      f.codec !== this.shown.codec ||
+      f.sampleRate !== this.shown.rate ||
+      f.channels !== this.shown.channels
+    ) {
+      this.shown = { codec: f.codec, rate: f.sampleRate, channels: f.channels };
       this.info = `MPEG-TS ${f.codec.toUpperCase()} ${f.sampleRate} Hz ${f.channels || "?"} ch`;
     }
     const declared = this.declaredDelay(f.pts90k);

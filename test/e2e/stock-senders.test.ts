@@ -1,0 +1,211 @@
+/**
+ * Issue 9 end to end: the SRT senders studios and ops run, each at its DEFAULT settings, into a
+ * daemon of their own (the SRT input first, a 1 kHz tone safety behind it; minNoiseSec 1,
+ * returnDelaySec 2, maxBlankSec 2, every other switcher key at its default). Each case runs once
+ * (its `before`) and is judged, one property per test, on the program an HLS client hears
+ * (segments decoded, samples placed by PROGRAM-DATE-TIME), the status, the switch events (the
+ * channel's, with their program positions, and the API's SSE stream) and the counters:
+ * - on air within 1 s + minNoiseSec + returnDelaySec of the sender starting;
+ * - then no switch and no disturbed 10 ms window (silence, the wrong tone, a click) for ≥ 15 s;
+ * - nothing dropped (concealedMs 0, overruns 0, no SRT packet dropped, none lost on a clean
+ *   path, no input error counted);
+ * - the status polls and the SSE events name the input the decoded program plays.
+ * The cases are test/helpers/stock-matrix.ts (also run by bench/stock-senders.ts) and the
+ * two-path hitless case test/helpers/stock-hitless.ts. Runnable alone (≈ 5 min):
+ *   node --test dist/test/e2e/stock-senders.test.js
+ * STOCK_TRACE_DIR=dir keeps each run's events, polls and logs as JSON.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { killAll } from "./srt-helpers.js";
+import { runCase, saveTrace, type CaseRun } from "../helpers/stock-case.js";
+import { HITLESS, hitlessVerdict, type HitlessVerdict } from "../helpers/stock-hitless.js";
+import { MATRIX, TONE2_HZ, TONE_HZ, type MatrixCase } from "../helpers/stock-matrix.js";
+import { silenceVerdict, type SilenceVerdict } from "../helpers/stock-silence.js";
+import { heardSeconds, toneVerdict, type ToneVerdict } from "../helpers/stock-verdict.js";
+import {
+  assertAgree,
+  assertHitless,
+  assertNothingDropped,
+  assertOnAir,
+  assertOwnShare,
+  assertSilence,
+  assertUndisturbed,
+  summary,
+  trace,
+} from "../helpers/stock-asserts.js";
+
+const CASE_TIMEOUT_MS = 120_000;
+/** Beyond the second sender's start-up: the codec's smearing and the 10 ms windows at both edges. */
+const FORMAT_SLACK_MS = 100;
+
+const P = {
+  air: "on air within 1 s + minNoiseSec + returnDelaySec of the sender starting",
+  airOwn: "on air within minNoiseSec + returnDelaySec + the target delay + 0.2 s of its first decoded audio",
+  steady: "then no switch away and no disturbed 10 ms window for ≥ 15 s",
+  dropped: "nothing dropped (concealed, overruns, SRT drops, input errors)",
+  agree: "status polls and SSE events name what the decoded program plays",
+  silence: "digital silence: blank switch after maxBlankSec, the safety heard while named, return after it",
+  format: "both formats heard over the one connection, the status names the new one",
+  formatGap: "the change costs no more audio than the second ffmpeg's own start-up",
+  lossy: "the loss happened and SRT recovered it",
+  hitless: "no sample repeated or skipped at the manual switches and the failover (≤ 1 sample)",
+  hitlessClean: "the program is the reference throughout (no disturbed 20 ms window)",
+};
+
+/**
+ * Properties the engine does not meet yet, by "case :: property": the text is the diagnosis
+ * reported to the integrator (issue 9). They run and report as TODO: a fix turns them "ok".
+ */
+const KNOWN = new Map<string, string>();
+function known(cases: RegExp, property: string, why: string): void {
+  for (const mc of MATRIX) if (cases.test(mc.spec.name)) KNOWN.set(`${mc.spec.name} :: ${property}`, why);
+}
+known(
+  /./,
+  P.air,
+  "the sender's own first audio comes 0.4-2 s after it starts (ffmpeg: start-up + its muxer's first PES; " +
+    "srt-live-transmit: its 10-packet buffer, 1.3-2 s of mono AAC), and the input plays D (0.7-1.9 s: the stream's " +
+    "declared PTS-PCR buffering + headroom) behind its first arrival, while minNoiseSec counts audio PLAYED: " +
+    "available = first audio + (D - first burst) + minNoiseSec. Antenne's own share is the next property",
+);
+
+after(() => killAll());
+
+function prop(caseName: string, name: string, fn: () => void): void {
+  const todo = KNOWN.get(`${caseName} :: ${name}`);
+  test(name, todo ? { todo } : {}, fn);
+}
+
+/** Registers a case: one run in `before`, its properties as tests. */
+function toneCase(
+  mc: MatrixCase,
+  judge: (run: CaseRun) => ToneVerdict,
+  extra: (get: () => CaseRun) => void,
+): void {
+  const name = mc.spec.name;
+  describe(name, { timeout: CASE_TIMEOUT_MS * 2 }, () => {
+    let run: CaseRun;
+    let v: ToneVerdict;
+    before(
+      async () => {
+        run = await runCase(mc.spec);
+        saveTrace(run);
+        v = judge(run);
+        console.log(`# ${summary(v)}`);
+      },
+      { timeout: CASE_TIMEOUT_MS },
+    );
+    prop(name, P.air, () => assertOnAir(run, v));
+    prop(name, P.airOwn, () => assertOwnShare(run, v));
+    extra(() => run);
+    prop(name, P.dropped, () => assertNothingDropped(run, v, mc.kind !== "lossy", mc.kind !== "format"));
+    prop(name, P.agree, () => assertAgree(run, v));
+  });
+}
+
+function steadyCase(mc: MatrixCase): void {
+  const name = mc.spec.name;
+  const judge = (r: CaseRun) => toneVerdict(r, { input: "main", freqs: mc.freqs });
+  toneCase(mc, judge, (get) => {
+    prop(name, P.steady, () => {
+      const v = judge(get());
+      assert.deepEqual(v.switchesAfterOnAir, [], `no switch away; ${trace(get(), v)}`);
+      assertUndisturbed(get(), v);
+    });
+    if (mc.kind !== "lossy") return;
+    prop(name, P.lossy, () => {
+      const run = get();
+      const relay = run.relays.main!;
+      assert.ok(relay.forward.dropped > 0 && relay.back.dropped > 0, "the relay lost datagrams both ways");
+      const c = judge(run).counters!;
+      assert.ok(
+        c.lost > 0 && c.retransmitted > 0,
+        `SRT saw the loss and retransmitted (${JSON.stringify(c)})`,
+      );
+    });
+  });
+}
+
+function silenceCase(mc: MatrixCase): void {
+  let s: SilenceVerdict;
+  const judge = (r: CaseRun) => (s = silenceVerdict(r)).verdict;
+  toneCase(mc, judge, (get) => prop(mc.spec.name, P.silence, () => assertSilence(get(), s)));
+}
+
+function formatCase(mc: MatrixCase): void {
+  const name = mc.spec.name;
+  const judge = (r: CaseRun) => toneVerdict(r, { input: "main", freqs: mc.freqs });
+  toneCase(mc, judge, (get) => {
+    prop(name, P.format, () => {
+      const run = get();
+      const v = judge(run);
+      const heard = heardSeconds(run, [TONE_HZ, TONE2_HZ]);
+      assert.ok(heard[TONE_HZ]! >= 3, `the 44.1 kHz mono part heard (${heard[TONE_HZ]} s); ${trace(run, v)}`);
+      assert.ok(
+        heard[TONE2_HZ]! >= 3,
+        `the 48 kHz stereo part heard (${heard[TONE2_HZ]} s); ${trace(run, v)}`,
+      );
+      assert.equal(v.counters?.stream, "MPEG-TS AAC 48000 Hz 2 ch", "the status names the new format");
+    });
+    prop(name, P.formatGap, () => {
+      const run = get();
+      const v = judge(run);
+      const m = run.senderMarks;
+      const senderGapMs = m["part 2 first byte"]! - m["part 2 started"]!;
+      const lostMs = v.disturbed.length * 10;
+      assert.ok(
+        lostMs <= senderGapMs + FORMAT_SLACK_MS,
+        `${lostMs} ms disturbed at the change; the second ffmpeg took ${senderGapMs} ms from its start to its ` +
+          `first byte; ${trace(run, v)}`,
+      );
+    });
+  });
+}
+
+function hitlessCase(): void {
+  const name = HITLESS.spec.name;
+  describe(name, { timeout: CASE_TIMEOUT_MS * 2 }, () => {
+    let run: CaseRun;
+    let h: HitlessVerdict;
+    before(
+      async () => {
+        run = await runCase(HITLESS.spec);
+        saveTrace(run);
+        h = hitlessVerdict(run);
+        console.log(`# hitless: ${h.summary}`);
+      },
+      { timeout: CASE_TIMEOUT_MS },
+    );
+    prop(name, P.hitless, () => assertHitless(run, h));
+    prop(name, P.dropped, () => {
+      for (const [id, c] of Object.entries(h.counters)) {
+        assert.ok(c, `${id}'s status`);
+        assert.equal(c.concealedMs, 0, `${id}: audio concealed`);
+        assert.equal(c.overruns, 0, `${id}: overruns`);
+        assert.equal(c.dropped, 0, `${id}: SRT packets dropped`);
+        assert.equal(c.lastError, null, `${id}: TS or decoder error`);
+      }
+    });
+    prop(name, P.hitlessClean, () => {
+      assert.ok(h.windows > 500, `${h.windows} windows judged`);
+      assert.equal(
+        h.disturbed,
+        0,
+        `${h.disturbed} of ${h.windows} windows unlike the reference; ${h.summary}`,
+      );
+    });
+  });
+}
+
+const BY_KIND: Record<MatrixCase["kind"], (mc: MatrixCase) => void> = {
+  steady: steadyCase,
+  lossy: steadyCase,
+  silence: silenceCase,
+  format: formatCase,
+};
+
+describe("stock senders at their defaults", () => {
+  for (const mc of MATRIX) BY_KIND[mc.kind](mc);
+  hitlessCase();
+});
