@@ -15,6 +15,8 @@ export interface InputObservation {
   /** The frame's samples (valid for `delivered` frames), for meters. */
   pcm: Float32Array;
   delivered: number;
+  /** See FrameSource.arrivedNoiseMs. */
+  arrivedNoiseMs?: number | undefined;
 }
 
 /** The switch logic as the engine sees it: observations in, the active input out. */
@@ -168,7 +170,13 @@ export class Program implements ProgramTimeline {
       const delivered = src.read(buf, this.frames, this.pos);
       if (delivered < this.frames) buf.fill(0, delivered * this.ch);
       // Starved exactly when the audio due for this frame has not (all) arrived.
-      obs.push({ id: src.id, hasAudio: delivered === this.frames, pcm: buf, delivered });
+      obs.push({
+        id: src.id,
+        hasAudio: delivered === this.frames,
+        pcm: buf,
+        delivered,
+        arrivedNoiseMs: src.arrivedNoiseMs?.(nowMs),
+      });
     }
     const frameStartMs = this.clock.monoOf(this.pos);
     const ev = this.opts.driver.update(obs, nowMs, frameStartMs);

@@ -96,7 +96,11 @@ export class ChannelSwitch implements SwitchDriver {
       m.level = measureLevel(pcm);
       if (o.delivered > 0) m.loudness.push(pcm);
       const prev = m.health;
-      m.health = nextHealth(prev, { nowMs, hasAudio: o.hasAudio, levelDb: m.level.rmsDb }, m.availability);
+      m.health = nextHealth(
+        prev,
+        { nowMs, hasAudio: o.hasAudio, levelDb: m.level.rmsDb, arrivedNoiseMs: o.arrivedNoiseMs },
+        m.availability,
+      );
       if (prev.available !== m.health.available || prev.blank !== m.health.blank)
         this.opts.onHealthChange?.(o.id, m.health);
     }

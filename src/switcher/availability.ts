@@ -39,6 +39,12 @@ export interface HealthObservation {
   hasAudio: boolean;
   /** RMS level of this frame, dBFS (ignored when `hasAudio` is false). */
   levelDb: number;
+  /**
+   * How long the input's audio has been above the threshold as it ARRIVED (ms), for inputs that
+   * hold a delay: the same audio proves itself while it waits to be played, so `minNoiseSec` and
+   * the input's delay run at once rather than one after the other. Absent: judged on play.
+   */
+  arrivedNoiseMs?: number;
 }
 
 export interface InputHealth {
@@ -116,7 +122,11 @@ export function nextHealth(prev: InputHealth, obs: HealthObservation, cfg: Avail
   if (silentSince !== null && nowMs - silentSince >= cfg.maxBlankSec * 1000) {
     available = false;
     blank = true;
-  } else if (!available && noiseSince !== null && nowMs - noiseSince >= cfg.minNoiseSec * 1000) {
+  } else if (
+    !available &&
+    noiseSince !== null &&
+    (nowMs - noiseSince >= cfg.minNoiseSec * 1000 || (obs.arrivedNoiseMs ?? 0) >= cfg.minNoiseSec * 1000)
+  ) {
     available = true;
     blank = false;
   }

@@ -23,6 +23,11 @@ export interface FrameSource {
   driftPpm(): number;
   /** How the input is timed (live inputs); null for sources on the program clock. */
   timing(): InputTiming | null;
+  /**
+   * How long the audio has been above the silence threshold as it arrived, ms (a live input's
+   * proof of noise runs while its audio waits out the delay); undefined: judged on play only.
+   */
+  arrivedNoiseMs?(nowMs: number): number;
 }
 
 /** The timing model's view of a live input (docs/design.md "Inputs timed by their timestamps"). */

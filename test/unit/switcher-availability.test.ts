@@ -191,3 +191,21 @@ void test("availability: isStarved applies starvationMs to the last arrival", ()
   assert.equal(isStarved(1000, 1299, 300), false);
   assert.equal(isStarved(1000, 1300, 300), true);
 });
+
+void test("availability: noise proven on arrival counts — the input's delay and minNoiseSec run at once", () => {
+  let h = initialHealth(0);
+  // The first frame played: the same audio arrived 1.2 s ago and has been noise since.
+  h = nextHealth(h, { nowMs: 20, hasAudio: true, levelDb: LEVEL.tone, arrivedNoiseMs: 1200 }, CFG);
+  assert.equal(h.available, true, "proven while it waited out the delay");
+  // Not proven yet on arrival: judged on play as before.
+  let g = initialHealth(0);
+  g = nextHealth(g, { nowMs: 20, hasAudio: true, levelDb: LEVEL.tone, arrivedNoiseMs: 400 }, CFG);
+  assert.equal(g.available, false);
+  // A starved frame still makes it unavailable, whatever arrived.
+  h = nextHealth(h, { nowMs: 40, hasAudio: false, levelDb: -120, arrivedNoiseMs: 5000 }, CFG);
+  assert.equal(h.available, false);
+  // A silent frame played is not noise, whatever arrived.
+  let k = initialHealth(0);
+  k = nextHealth(k, { nowMs: 20, hasAudio: true, levelDb: LEVEL.silence, arrivedNoiseMs: 5000 }, CFG);
+  assert.equal(k.available, false);
+});
