@@ -1,0 +1,201 @@
+/**
+ * Kubernetes manifests (Kustomize): per channel a PodDisruptionBudget, per instance a Deployment
+ * of one replica, its channel file as a generated ConfigMap, a ClusterIP Service for the API and
+ * one for the SRT listeners (UDP). Layout: k8s/kustomization.yaml → k8s/<channel>/ →
+ * k8s/<channel>/<instance>/.
+ *
+ * Choices: `Recreate` (a second pod of one instance would fight the first for its Icecast mount;
+ * the peer instance covers the gap), required anti-affinity between a channel's instances (one
+ * node lost never takes a channel off air), PDB maxUnavailable 1 per channel (a drain never takes
+ * both instances), no CPU limit (CFS throttling of a real-time audio process is a glitch; the
+ * request reserves the measured use), secrets as secretKeyRefs to one Secret ops create.
+ */
+import { stringify } from "yaml";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
+import type { IService } from "kubernetes-models/v1/Service";
+import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
+import { referencedVars } from "../env-refs.js";
+import { renderInstanceChannel } from "../instance-channel.js";
+import { type ChannelModel, type FleetModel, type InstanceModel } from "../model.js";
+
+const HEADER = "# Rendered by `antenne render`: do not edit.\n";
+const yaml = (o: unknown) => HEADER + stringify(o, { lineWidth: 0 });
+
+const labelsOf = (ch: ChannelModel, inst?: InstanceModel): Record<string, string> => ({
+  "app.kubernetes.io/name": "antenne",
+  "antenne.io/channel": ch.name,
+  ...(inst ? { "antenne.io/instance": inst.name } : {}),
+});
+
+/** Files under k8s/, by path relative to it. */
+export function renderK8s(fleet: FleetModel): Record<string, string> {
+  const out: Record<string, string> = {};
+  const ns: INamespace = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: fleet.kubernetes.namespace },
+  };
+  out["namespace.yaml"] = yaml(ns);
+  out["kustomization.yaml"] = yaml({
+    apiVersion: "kustomize.config.k8s.io/v1beta1",
+    kind: "Kustomization",
+    namespace: fleet.kubernetes.namespace,
+    labels: [{ pairs: { "app.kubernetes.io/part-of": "antenne", "antenne.io/fleet": fleet.name } }],
+    resources: ["namespace.yaml", ...fleet.channels.map((c) => c.name)],
+  });
+  for (const ch of fleet.channels) {
+    out[`${ch.name}/kustomization.yaml`] = yaml({
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      resources: ["pdb.yaml", ...ch.instances.map((i) => i.name)],
+    });
+    out[`${ch.name}/pdb.yaml`] = yaml(pdb(ch));
+    for (const inst of ch.instances) Object.assign(out, instanceFiles(fleet, ch, inst));
+  }
+  return out;
+}
+
+function pdb(ch: ChannelModel): IPodDisruptionBudget {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name: ch.name, labels: labelsOf(ch) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: labelsOf(ch) } },
+  };
+}
+
+function instanceFiles(fleet: FleetModel, ch: ChannelModel, inst: InstanceModel): Record<string, string> {
+  const dir = `${ch.name}/${inst.name}`;
+  const channelFile = renderInstanceChannel(fleet, ch, inst);
+  const srt = ch.srtListeners.length > 0;
+  return {
+    [`${dir}/kustomization.yaml`]: yaml({
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      resources: ["deployment.yaml", "service.yaml", ...(srt ? ["service-srt.yaml"] : [])],
+      configMapGenerator: [{ name: `${inst.id}-channel`, files: ["channel.yaml"] }],
+    }),
+    [`${dir}/channel.yaml`]: channelFile,
+    [`${dir}/deployment.yaml`]: yaml(deployment(fleet, ch, inst, channelFile)),
+    [`${dir}/service.yaml`]: yaml(apiService(ch, inst)),
+    ...(srt ? { [`${dir}/service-srt.yaml`]: yaml(srtService(fleet, ch, inst)) } : {}),
+  };
+}
+
+function secretEnv(fleet: FleetModel, channelFile: string): IEnvVar[] {
+  return referencedVars([channelFile]).map((v) => ({
+    name: v.name,
+    valueFrom: { secretKeyRef: { name: fleet.kubernetes.secretName, key: v.name, optional: v.optional } },
+  }));
+}
+
+function deployment(
+  fleet: FleetModel,
+  ch: ChannelModel,
+  inst: InstanceModel,
+  channelFile: string,
+): IDeployment {
+  const r = fleet.kubernetes.resources;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: inst.id, labels: labelsOf(ch, inst) },
+    spec: {
+      replicas: 1,
+      strategy: { type: "Recreate" },
+      selector: { matchLabels: labelsOf(ch, inst) },
+      template: {
+        metadata: { labels: labelsOf(ch, inst) },
+        spec: {
+          // preStop 3 s + the daemon's graceful stop (≤ 5 s) + margin.
+          terminationGracePeriodSeconds: 15,
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                { labelSelector: { matchLabels: labelsOf(ch) }, topologyKey: "kubernetes.io/hostname" },
+              ],
+            },
+          },
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+          containers: [
+            {
+              name: "antenne",
+              image: fleet.images.antenne,
+              args: ["run", "/etc/antenne/channel.yaml"],
+              ports: [
+                { name: "api", containerPort: inst.apiPort, protocol: "TCP" },
+                ...ch.srtListeners.map((l) => ({
+                  name: `srt-${l.port}`,
+                  containerPort: l.port,
+                  protocol: "UDP" as const,
+                })),
+              ],
+              env: secretEnv(fleet, channelFile),
+              readinessProbe: {
+                httpGet: { path: "/readyz", port: "api" },
+                periodSeconds: 2,
+                failureThreshold: 2,
+              },
+              livenessProbe: {
+                httpGet: { path: "/healthz", port: "api" },
+                periodSeconds: 10,
+                failureThreshold: 3,
+              },
+              // Out of the Service endpoints (and the cache's rotation) before SIGTERM.
+              lifecycle: { preStop: { exec: { command: ["sleep", "3"] } } },
+              resources: {
+                requests: { cpu: r.cpu, memory: r.memory },
+                limits: { memory: r.memoryLimit },
+              },
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+              volumeMounts: [
+                { name: "channel", mountPath: "/etc/antenne", readOnly: true },
+                { name: "data", mountPath: inst.dataDir },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "channel", configMap: { name: `${inst.id}-channel` } },
+            { name: "data", emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function apiService(ch: ChannelModel, inst: InstanceModel): IService {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: inst.id, labels: labelsOf(ch, inst) },
+    spec: {
+      type: "ClusterIP",
+      selector: labelsOf(ch, inst),
+      ports: [{ name: "api", port: inst.apiPort, targetPort: "api", protocol: "TCP" }],
+    },
+  };
+}
+
+function srtService(fleet: FleetModel, ch: ChannelModel, inst: InstanceModel): IService {
+  const type = fleet.kubernetes.srtServiceType;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: `${inst.id}-srt`, labels: labelsOf(ch, inst) },
+    spec: {
+      type,
+      // Local keeps the studio's address (the SRT peer in /api/v1/status) and avoids a second hop.
+      ...(type === "ClusterIP" ? {} : { externalTrafficPolicy: "Local" }),
+      selector: labelsOf(ch, inst),
+      ports: ch.srtListeners.map((l) => ({
+        name: `srt-${l.port}`,
+        port: l.port,
+        targetPort: `srt-${l.port}`,
+        protocol: "UDP" as const,
+      })),
+    },
+  };
+}
