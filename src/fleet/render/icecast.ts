@@ -26,7 +26,15 @@ const HEADER = (what: string) =>
 
 function common(
   ice: Icecast,
-  o: { hostname: string; port: number; clients: number; sources: number; adminUser: string; admin: string },
+  o: {
+    name: string;
+    hostname: string;
+    port: number;
+    clients: number;
+    sources: number;
+    adminUser: string;
+    admin: string;
+  },
 ) {
   return [
     xmlEl("location", "antenne"),
@@ -55,8 +63,9 @@ function common(
       xmlEl("adminroot", ice.paths.adminroot, "", 2),
     ]),
     xmlEl("logging", [
-      xmlEl("accesslog", "access.log", "", 2),
-      xmlEl("errorlog", "error.log", "", 2),
+      // Named after the server: a master and a relay may share one log folder on one host.
+      xmlEl("accesslog", `${o.name}-access.log`, "", 2),
+      xmlEl("errorlog", `${o.name}-error.log`, "", 2),
       xmlEl("loglevel", 3, "", 2),
       xmlEl("logsize", 10000, "", 2),
     ]),
@@ -101,6 +110,7 @@ export function renderIcecastMaster(fleet: FleetModel): string {
   const sources = fleet.channels.reduce((n, c) => n + c.mounts.length * c.instances.length, 0);
   const body = [
     ...common(ice, {
+      name: "master",
       hostname: ice.master.host,
       port: ice.master.port,
       clients: ice.master.maxListeners,
@@ -131,6 +141,7 @@ export function renderIcecastRelay(fleet: FleetModel, relay: Icecast["relays"][n
   const body = [
     // Nobody pushes to a relay; its source password is still set so no default one is accepted.
     ...common(ice, {
+      name: `relay-${relay.name}`,
       hostname: relay.host,
       port: relay.port,
       clients: relay.maxListeners,

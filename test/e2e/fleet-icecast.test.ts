@@ -1,0 +1,176 @@
+/**
+ * The rendered Icecast master and relay, run by a real icecast2 (as a non-root user: started as
+ * root it drops to the configured user), fed by two real antenne instances started on the
+ * rendered per-instance channel files. Instance a plays 440 Hz, b 660 Hz (one channel file, a
+ * `${TONE_HZ:-440}` reference filled per process), so the listener tells which one it hears.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { freeTcpPort } from "../helpers/ports.js";
+import { run, until } from "../helpers/proc.js";
+import { FILL_SECRETS, LiveListener, Proc, renderWithCli, startInstance, tempDir } from "../helpers/fleet.js";
+
+const SECRETS = {
+  T_SOURCE: "source-secret-1",
+  T_ADMIN: "admin-secret-1",
+  T_RELAY_ADMIN: "relay-secret-1",
+  T_GRAFANA: "grafana-secret-1",
+};
+const dir = tempDir();
+const procs: (Proc | LiveListener)[] = [];
+after(async () => {
+  for (const p of procs.reverse()) await p.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const CHANNEL = `channel: t
+inputs:
+  - id: tone
+    tone:
+      frequencyHz: \${TONE_HZ:-440}
+      amplitudeDb: -12
+profiles:
+  hifi: { codec: aac, bitrate: 128k }
+outputs:
+  hls: { dir: ./hls, segmentSec: 1, windowSegments: 6, profiles: [hifi] }
+  icecast:
+    - url: "http://source:\${T_SOURCE}@icecast:8000/t-hifi.aac"
+      profile: hifi
+      name: "Test"
+`;
+
+function fleetYaml(p: { master: number; relay: number; a: number; b: number }): string {
+  return `fleet: test
+channels:
+  - file: t.yaml
+    instances:
+      a: { host: 127.0.0.1, apiPort: ${p.a}, dataDir: ${dir}/a }
+      b: { host: 127.0.0.1, apiPort: ${p.b}, dataDir: ${dir}/b }
+icecast:
+  master: { host: 127.0.0.1, port: ${p.master}, sourcePassword: "\${T_SOURCE}", adminPassword: "\${T_ADMIN}" }
+  relays:
+    - { name: edge, host: 127.0.0.1, port: ${p.relay}, adminPassword: "\${T_RELAY_ADMIN}", onDemand: true }
+  paths: { logdir: ${dir}/log, webroot: ${dir}/web }
+monitoring:
+  grafana: { adminPassword: "\${T_GRAFANA}" }
+`;
+}
+
+/** icecast2 drops to its own user when started as root: it must reach the logs and the webroot. */
+function prepareDirs(): void {
+  chmodSync(dir, 0o755);
+  for (const d of ["log", "web/safety"]) mkdirSync(join(dir, d), { recursive: true });
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync("id", ["-u", "icecast2"]).toString());
+    chownSync(join(dir, "log"), uid, 0);
+  }
+}
+
+async function startIcecast(rendered: string, name: string): Promise<Proc> {
+  const filled = join(dir, `${name}.xml`);
+  // What the init container / one-shot compose service runs before icecast2.
+  const fill = new Proc("node", [FILL_SECRETS, rendered, filled], { env: SECRETS, maxLifetimeMs: 10_000 });
+  await fill.exited;
+  assert.equal(fill.child.exitCode, 0, fill.output);
+  const p = new Proc("icecast2", ["-c", filled], { env: SECRETS, maxLifetimeMs: 170_000 });
+  procs.push(p);
+  return p;
+}
+
+async function mountsOf(port: number, admin: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/admin/listmounts`, {
+    headers: { authorization: `Basic ${Buffer.from(`admin:${admin}`).toString("base64")}` },
+  }).catch(() => null);
+  return res?.ok ? res.text() : "";
+}
+
+test(
+  "Icecast master + relay from the render: instance a's mount, fallback to b on kill -9, back to a when it returns",
+  { timeout: 170_000 },
+  async () => {
+    const p = {
+      master: await freeTcpPort(),
+      relay: await freeTcpPort(),
+      a: await freeTcpPort(),
+      b: await freeTcpPort(),
+    };
+    writeFileSync(join(dir, "t.yaml"), CHANNEL);
+    writeFileSync(join(dir, "fleet.yaml"), fleetYaml(p));
+    prepareDirs();
+    // The safety file, the last fallback after both instances (1000 Hz).
+    const safety = await run(
+      "ffmpeg",
+      [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=1000:sample_rate=48000:duration=20",
+        "-ac",
+        "2",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-f",
+        "adts",
+        "-y",
+        join(dir, "web/safety/t-hifi.aac"),
+      ],
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(safety.code, 0, safety.stderr);
+    const out = join(dir, "out");
+    await renderWithCli(join(dir, "fleet.yaml"), out);
+
+    const master = await startIcecast(join(out, "icecast/master.xml"), "master");
+    const relay = await startIcecast(join(out, "icecast/relay-edge.xml"), "relay");
+    await until(async () => (await mountsOf(p.master, SECRETS.T_ADMIN)) !== "", 10_000, "master up");
+    await until(async () => (await mountsOf(p.relay, SECRETS.T_RELAY_ADMIN)) !== "", 10_000, "relay up");
+    if (process.getuid?.() === 0) {
+      // It runs as icecast2, not root.
+      const uid = execFileSync("ps", ["-o", "uid=", "-p", String(master.child.pid)])
+        .toString()
+        .trim();
+      assert.equal(uid, execFileSync("id", ["-u", "icecast2"]).toString().trim());
+    }
+
+    const file = (i: string) => join(out, `compose/t-${i}.yaml`);
+    let a = startInstance(file("a"), { ...SECRETS, TONE_HZ: "440" });
+    procs.push(a);
+    const b = startInstance(file("b"), { ...SECRETS, TONE_HZ: "660" });
+    procs.push(b);
+    await until(
+      async () => {
+        const m = await mountsOf(p.master, SECRETS.T_ADMIN);
+        return m.includes("/t-hifi-a.aac") && m.includes("/t-hifi-b.aac");
+      },
+      20_000,
+      "both instances pushing their own mount",
+    );
+
+    const listener = new LiveListener(`http://127.0.0.1:${p.relay}/t-hifi.aac`, [], 150_000);
+    procs.push(listener);
+    const hears = (f: number) => () => {
+      const h = listener.hearing([440, 660, 1000]);
+      return h.freq === f && h.share > 0.5 && h.db > -30;
+    };
+    await until(hears(440), 20_000, "the relay listener hears instance a (440 Hz)");
+
+    await a.stop("SIGKILL");
+    await until(hears(660), 10_000, "the listener moved to instance b (660 Hz)");
+    assert.ok(listener.running, `listener dropped: ${listener.errors}`);
+
+    a = startInstance(file("a"), { ...SECRETS, TONE_HZ: "440" });
+    procs.push(a);
+    await until(hears(440), 30_000, "the listener moved back to instance a (fallback-override)");
+    assert.ok(listener.running, `listener dropped: ${listener.errors}`);
+    assert.ok(listener.longestStallMs < 3000, `audio stalled ${listener.longestStallMs} ms`);
+    assert.ok(relay.running && master.running);
+  },
+);

@@ -1,0 +1,140 @@
+/**
+ * Helpers for the fleet e2e tests: render a fleet with the CLI, run the daemons it describes
+ * (`antenne run` on the rendered per-instance channel files), run a real tool with fleet host
+ * names resolving to loopback, and a live audio listener that tells which tone it hears.
+ * Every child is bounded in time and stopped by its PID.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../../src/node-flags.js";
+import { dominant, rmsDb } from "./audio.js";
+import { run, type Ran } from "./proc.js";
+
+export const CLI = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
+export const FILL_SECRETS = fileURLToPath(new URL("../../src/fleet/fill-secrets-main.js", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
+/** A child with its own environment, killed by PID after `maxLifetimeMs` at the latest. */
+export class Proc {
+  readonly child: ChildProcess;
+  output = "";
+  readonly exited: Promise<void>;
+
+  constructor(cmd: string, args: string[], opts: { env?: Record<string, string>; maxLifetimeMs: number }) {
+    this.child = spawn(cmd, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...opts.env },
+    });
+    live.add(this.child);
+    const keep = (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-20_000);
+    };
+    this.child.stdout?.on("data", keep);
+    this.child.stderr?.on("data", keep);
+    const limit = setTimeout(() => this.child.kill("SIGKILL"), opts.maxLifetimeMs);
+    this.exited = new Promise((res) =>
+      this.child.once("close", () => {
+        clearTimeout(limit);
+        live.delete(this.child);
+        res();
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (!this.running) return;
+    this.child.kill(signal);
+    const force = setTimeout(() => this.child.kill("SIGKILL"), 6000);
+    await this.exited;
+    clearTimeout(force);
+  }
+}
+
+export function tempDir(prefix = "antenne-fleet-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** `antenne render --out OUT FLEET` through the CLI. */
+export async function renderWithCli(fleetFile: string, out: string): Promise<void> {
+  const r = await run("node", [CLI, "render", "--out", out, fleetFile], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`antenne render failed (${r.code}): ${r.stderr}`);
+}
+
+/** `antenne run FILE` as the bin runs it (node flags of the shebang), with its environment. */
+export function startInstance(channelFile: string, env: Record<string, string>): Proc {
+  return new Proc("node", [...NODE_FLAGS, CLI, "run", channelFile], { env, maxLifetimeMs: 180_000 });
+}
+
+/**
+ * Runs a command in a private mount namespace whose /etc/hosts maps `names` to 127.0.0.1: the
+ * tool resolves the fleet's host names (fip-a, antenne-listeners…) as it would in a cluster,
+ * and nothing outside that one process sees the change. Needs root (as the test machine runs).
+ */
+export async function runWithHosts(
+  names: string[],
+  cmd: string,
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<Ran> {
+  const dir = tempDir("antenne-hosts-");
+  const hosts = join(dir, "hosts");
+  writeFileSync(hosts, `127.0.0.1 localhost ${names.join(" ")}\n::1 localhost\n`);
+  const script = 'mount --bind "$0" /etc/hosts && exec "$@"';
+  return run("unshare", ["--mount", "sh", "-c", script, hosts, cmd, ...args], { timeoutMs });
+}
+
+/** A listener decoding a live HTTP stream (Icecast mount, HLS playlist) to 8 kHz mono PCM. */
+export class LiveListener {
+  static readonly RATE = 8000;
+  private readonly proc: Proc;
+  private pcm: number[] = [];
+  /** Longest time without any PCM arriving, ms (after the first). */
+  longestStallMs = 0;
+  private lastData = 0;
+
+  constructor(url: string, extra: string[] = [], maxLifetimeMs = 120_000) {
+    const args = ["-nostdin", "-hide_banner", "-loglevel", "error", ...extra, "-i", url];
+    args.push("-vn", "-ac", "1", "-ar", String(LiveListener.RATE), "-f", "s16le", "-");
+    this.proc = new Proc("ffmpeg", args, { maxLifetimeMs });
+    this.proc.child.stdout?.removeAllListeners("data");
+    this.proc.child.stdout?.on("data", (b: Buffer) => {
+      const now = performance.now();
+      if (this.lastData > 0) this.longestStallMs = Math.max(this.longestStallMs, now - this.lastData);
+      this.lastData = now;
+      for (let i = 0; i + 1 < b.length; i += 2) this.pcm.push(b.readInt16LE(i) / 32768);
+      if (this.pcm.length > LiveListener.RATE * 60) this.pcm = this.pcm.slice(-LiveListener.RATE * 30);
+    });
+  }
+
+  get running(): boolean {
+    return this.proc.running;
+  }
+
+  get errors(): string {
+    return this.proc.output;
+  }
+
+  /** Which candidate tone dominates the last `sec` seconds, and its level. */
+  hearing(candidates: number[], sec = 0.5): { freq: number; share: number; db: number } {
+    const n = Math.floor(LiveListener.RATE * sec);
+    if (this.pcm.length < n) return { freq: 0, share: 0, db: -200 };
+    const x = Float32Array.from(this.pcm.slice(-n));
+    return { ...dominant(x, candidates, LiveListener.RATE), db: rmsDb(x) };
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop("SIGKILL");
+  }
+}
