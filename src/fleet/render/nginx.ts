@@ -3,7 +3,8 @@
  * (`nginx -c hls-cache.conf`). Per channel an upstream of its instances in fleet order (the
  * first serves, the others are `backup`: one coherent source while it is healthy), and two
  * locations recognised by file name (SPEC §4):
- *  - playlists `<channel>.m3u8`, `<channel>_<profile>.m3u8`: cached half a segment, one request
+ *  - playlists `<channel>.m3u8`, `<channel>_<profile>.m3u8`: cached half a segment (whole
+ *    seconds: nginx's resolution), one request
  *    upstream at a time (`proxy_cache_lock`), the stale copy served while it refreshes;
  *  - segments `<channel>_…ts`: cached long, served stale when every instance fails.
  * Failover: error, timeout, 502/503/504 (503 is what an instance on its safety source answers,
@@ -11,7 +12,6 @@
  * Access logs go to the listeners service as JSON lines over syslog (its parser's format).
  */
 import type { ChannelModel, FleetModel } from "../model.js";
-import { duration } from "./text.js";
 
 const LOG_FORMAT =
   `log_format antenne_json escape=json '{"ts":"$msec","addr":"$remote_addr","ua":"$http_user_agent",` +
@@ -37,25 +37,36 @@ function upstream(ch: ChannelModel): string[] {
   ];
 }
 
+/** nginx caches in whole seconds: a playlist lives floor(segmentSec / 2) s, 0 = not cached. */
+export function playlistTtlSec(ch: ChannelModel): number {
+  return Math.floor(ch.segmentSec / 2);
+}
+
 function location(fleet: FleetModel, ch: ChannelModel, kind: "playlist" | "segment"): string[] {
   const up = `antenne_${ch.name.replace(/-/g, "_")}`;
   const name = q(ch.name);
   const playlist = kind === "playlist";
-  const ttl = playlist ? duration(ch.segmentSec / 2) : `${fleet.cache.segmentMaxAgeSec}s`;
-  const maxAge = playlist ? Math.max(0, Math.floor(ch.segmentSec / 2)) : fleet.cache.segmentMaxAgeSec;
+  const ttl = playlist ? playlistTtlSec(ch) : fleet.cache.segmentMaxAgeSec;
   const re = playlist ? `^/hls/${name}(_[A-Za-z0-9_.-]+)?\\.m3u8$` : `^/hls/${name}_[A-Za-z0-9_.-]+\\.ts$`;
   const stale = playlist ? "updating" : "error timeout updating http_500 http_502 http_503 http_504";
   const next = playlist
     ? "error timeout http_502 http_503 http_504"
     : "error timeout http_404 http_502 http_503 http_504";
+  const caching =
+    ttl > 0
+      ? [`proxy_cache_valid 200 ${ttl}s;`, `proxy_cache_use_stale ${stale};`]
+      : [
+          "# Segments under 2 s: half a segment is under nginx's 1 s resolution, so no caching.",
+          "proxy_no_cache 1;",
+          "proxy_cache_bypass 1;",
+        ];
   return [
     `        location ~ "${re}" {`,
     "            if ($request_method = OPTIONS) { return 204; }",
     `            proxy_pass http://${up};`,
     `            proxy_next_upstream ${next};`,
-    `            proxy_cache_valid 200 ${ttl};`,
-    `            proxy_cache_use_stale ${stale};`,
-    `            add_header Cache-Control "max-age=${maxAge}" always;`,
+    ...caching.map((l) => `            ${l}`),
+    `            add_header Cache-Control "max-age=${ttl}" always;`,
     ...CORS.map((l) => `            ${l}`),
     "        }",
   ];
