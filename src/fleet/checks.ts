@@ -147,62 +147,96 @@ function channelPortability(raw: FleetRaw, src: YamlSource, channels: LoadedChan
 }
 
 interface Endpoint {
+  /** "port clash" or "data folder clash". */
+  what: string;
   key: string;
   who: string;
   path: string;
 }
 
-/** Two listeners on one host:port (per protocol) anywhere in the fleet. */
-function portClashes(raw: FleetRaw, src: YamlSource, channels: LoadedChannel[]): ConfigIssue[] {
+/** Fleet services, listed before the instances so a clash is reported at the instance. */
+function serviceEndpoints(raw: FleetRaw): Endpoint[] {
+  const port = (proto: string, host: string, p: number, who: string, path: string): Endpoint => ({
+    what: "port clash",
+    key: `${host}:${p}/${proto}`,
+    who,
+    path,
+  });
+  const m = raw.monitoring;
+  return [
+    ...(raw.icecast
+      ? [
+          port(
+            "tcp",
+            raw.icecast.master.host,
+            raw.icecast.master.port,
+            "the Icecast master",
+            "icecast.master.port",
+          ),
+          ...raw.icecast.relays.map((r, i) =>
+            port("tcp", r.host, r.port, `relay ${r.name}`, `icecast.relays.${i}.port`),
+          ),
+        ]
+      : []),
+    port("tcp", raw.cache.host, raw.cache.port, "the HLS cache", "cache.port"),
+    port("tcp", m.prometheus.host, m.prometheus.port, "Prometheus", "monitoring.prometheus.port"),
+    port("tcp", m.alertmanager.host, m.alertmanager.port, "Alertmanager", "monitoring.alertmanager.port"),
+    port("tcp", m.grafana.host, m.grafana.port, "Grafana", "monitoring.grafana.port"),
+    port(
+      "tcp",
+      m.listeners.host,
+      m.listeners.httpPort,
+      "the listeners service",
+      "monitoring.listeners.httpPort",
+    ),
+    port(
+      "udp",
+      m.listeners.host,
+      m.listeners.syslogPort,
+      "the listeners' syslog",
+      "monitoring.listeners.syslogPort",
+    ),
+  ];
+}
+
+function instanceEndpoints(channels: LoadedChannel[]): Endpoint[] {
   const eps: Endpoint[] = [];
-  const add = (proto: string, host: string, port: number | string, who: string, path: string) =>
-    eps.push({ key: `${host}:${port}/${proto}`, who, path });
   for (const c of channels) {
     for (const [name, inst] of Object.entries(c.entry.instances)) {
       const id = `${c.config.channel}-${name}`;
       const host = inst.host ?? id;
       const path = `channels.${c.index}.instances.${name}`;
-      add("tcp", host, inst.apiPort, `${id} API`, path);
-      add("dir", host, inst.dataDir, `${id} data`, `${path}.dataDir`);
+      eps.push({ what: "port clash", key: `${host}:${inst.apiPort}/tcp`, who: `${id} API`, path });
+      eps.push({
+        what: "data folder clash",
+        key: `${host}:${inst.dataDir}`,
+        who: id,
+        path: `${path}.dataDir`,
+      });
       for (const inp of c.config.inputs) {
         if (!("srt" in inp) || inp.srt.mode !== "listener") continue;
-        const port = Number(inp.srt.bind.slice(inp.srt.bind.lastIndexOf(":") + 1));
-        add("udp", inst.srtHost ?? host, port, `${id} input ${inp.id}`, path);
+        const port = inp.srt.bind.slice(inp.srt.bind.lastIndexOf(":") + 1);
+        eps.push({
+          what: "port clash",
+          key: `${inst.srtHost ?? host}:${port}/udp`,
+          who: `${id} input ${inp.id}`,
+          path,
+        });
       }
     }
   }
-  if (raw.icecast) {
-    add("tcp", raw.icecast.master.host, raw.icecast.master.port, "the Icecast master", "icecast.master.port");
-    raw.icecast.relays.forEach((r, i) =>
-      add("tcp", r.host, r.port, `relay ${r.name}`, `icecast.relays.${i}.port`),
-    );
-  }
-  add("tcp", raw.cache.host, raw.cache.port, "the HLS cache", "cache.port");
-  const m = raw.monitoring;
-  add("tcp", m.prometheus.host, m.prometheus.port, "Prometheus", "monitoring.prometheus.port");
-  add("tcp", m.alertmanager.host, m.alertmanager.port, "Alertmanager", "monitoring.alertmanager.port");
-  add("tcp", m.grafana.host, m.grafana.port, "Grafana", "monitoring.grafana.port");
-  add(
-    "tcp",
-    m.listeners.host,
-    m.listeners.httpPort,
-    "the listeners service",
-    "monitoring.listeners.httpPort",
-  );
-  add(
-    "udp",
-    m.listeners.host,
-    m.listeners.syslogPort,
-    "the listeners' syslog",
-    "monitoring.listeners.syslogPort",
-  );
+  return eps;
+}
+
+/** Two listeners on one host:port (per protocol), or two instances in one folder of one host. */
+function portClashes(raw: FleetRaw, src: YamlSource, channels: LoadedChannel[]): ConfigIssue[] {
   const first = new Map<string, Endpoint>();
   const out: ConfigIssue[] = [];
-  for (const e of eps) {
+  for (const e of [...serviceEndpoints(raw), ...instanceEndpoints(channels)]) {
     const prev = first.get(e.key);
     if (prev)
       out.push(
-        src.atPath(e.path, `port clash: ${e.key} of ${e.who} is already used by ${prev.who} (${prev.path})`),
+        src.atPath(e.path, `${e.what}: ${e.key} of ${e.who} is already used by ${prev.who} (${prev.path})`),
       );
     else first.set(e.key, e);
   }
