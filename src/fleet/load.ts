@@ -168,6 +168,9 @@ function mountsOf(cfg: ChannelConfig, instances: InstanceModel[]): MountModel[] 
     id: ice.id,
     mount: ice.mount,
     codec: cfg.profiles[ice.profile]?.codec ?? "aac",
+    bitrate: cfg.profiles[ice.profile]?.bitrate ?? 128000,
+    sampleRate: cfg.audio.sampleRate,
+    channels: cfg.audio.channels,
     instanceMounts: instances.map((i) => instanceMount(ice.mount, i.name)),
     safetyFile: `/safety${ice.mount}`,
   }));

@@ -35,6 +35,10 @@ export interface MountModel {
   /** Listener-facing mount, as in the channel file: "/fip-hifi.aac". */
   mount: string;
   codec: "aac" | "mp3";
+  /** bit/s, sample rate and channels of the profile: the safety file is made to match. */
+  bitrate: number;
+  sampleRate: number;
+  channels: number;
   /** The mount each instance pushes, in instance order: "/fip-hifi-a.aac". */
   instanceMounts: string[];
   /** Icecast file fallback when every instance is gone (under the master's webroot). */

@@ -5,7 +5,7 @@
  * Every child is bounded in time and stopped by its PID.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,20 +79,29 @@ export function startInstance(channelFile: string, env: Record<string, string>):
 
 /**
  * Runs a command in a private mount namespace whose /etc/hosts maps `names` to 127.0.0.1: the
- * tool resolves the fleet's host names (fip-a, antenne-listeners…) as it would in a cluster,
- * and nothing outside that one process sees the change. Needs root (as the test machine runs).
+ * tool resolves the fleet's host names (fip-a, antenne-listeners…) as it would in a cluster, and
+ * nothing outside that one process sees the change. `scratch` folders get a private tmpfs there,
+ * so a tool that creates its cache folder (nginx -t does) leaves nothing on this machine.
+ * Needs root (as the test machine runs).
  */
 export async function runWithHosts(
   names: string[],
   cmd: string,
   args: string[],
-  timeoutMs = 60_000,
+  opts: { scratch?: string[]; timeoutMs?: number } = {},
 ): Promise<Ran> {
   const dir = tempDir("antenne-hosts-");
   const hosts = join(dir, "hosts");
   writeFileSync(hosts, `127.0.0.1 localhost ${names.join(" ")}\n::1 localhost\n`);
-  const script = 'mount --bind "$0" /etc/hosts && exec "$@"';
-  return run("unshare", ["--mount", "sh", "-c", script, hosts, cmd, ...args], { timeoutMs });
+  const mounts = (opts.scratch ?? []).map((d) => `mount -t tmpfs tmpfs '${d}' && `).join("");
+  const script = `${mounts}mount --bind "$0" /etc/hosts && exec "$@"`;
+  try {
+    return await run("unshare", ["--mount", "sh", "-c", script, hosts, cmd, ...args], {
+      timeoutMs: opts.timeoutMs ?? 60_000,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A listener decoding a live HTTP stream (Icecast mount, HLS playlist) to 8 kHz mono PCM. */

@@ -68,6 +68,9 @@ test("the example fleet in deploy/ loads: three channels, two instances each, se
     id: "fip-hifi.aac",
     mount: "/fip-hifi.aac",
     codec: "aac",
+    bitrate: 192000,
+    sampleRate: 48000,
+    channels: 2,
     instanceMounts: ["/fip-hifi-a.aac", "/fip-hifi-b.aac"],
     safetyFile: "/safety/fip-hifi.aac",
   });

@@ -14,7 +14,8 @@ import { stringify } from "yaml";
 import { referencedVars } from "../env-refs.js";
 import { renderInstanceChannel } from "../instance-channel.js";
 import { type FleetModel } from "../model.js";
-import { GRAFANA_DASHBOARDS_DIR } from "./monitoring.js";
+import { renderDashboards } from "../../monitoring/index.js";
+import { GRAFANA_DASHBOARDS_DIR, monitoringOptions } from "./monitoring.js";
 import { directSenderArgs } from "./senders.js";
 
 type Service = Record<string, unknown>;
@@ -136,7 +137,11 @@ function caches(fleet: FleetModel): Record<string, Service> {
   };
 }
 
-function monitoringServices(fleet: FleetModel, fleetFile: string): Record<string, Service> {
+function monitoringServices(
+  fleet: FleetModel,
+  fleetFile: string,
+  hasDashboards: boolean,
+): Record<string, Service> {
   const m = fleet.monitoring;
   return {
     "antenne-listeners": {
@@ -182,7 +187,7 @@ function monitoringServices(fleet: FleetModel, fleetFile: string): Record<string
       ports: [`${m.grafana.port}:${m.grafana.port}`],
       volumes: [
         "./grafana/provisioning:/etc/grafana/provisioning:ro",
-        `./grafana/dashboards:${GRAFANA_DASHBOARDS_DIR}:ro`,
+        ...(hasDashboards ? [`./grafana/dashboards:${GRAFANA_DASHBOARDS_DIR}:ro`] : []),
       ],
       ...aliases([m.grafana.host], "grafana"),
     },
@@ -213,7 +218,11 @@ export function renderCompose(fleet: FleetModel, fleetFile: string): Record<stri
     ...transcoders(fleet, files),
     ...icecastServices(fleet),
     ...caches(fleet),
-    ...monitoringServices(fleet, fleetFile),
+    ...monitoringServices(
+      fleet,
+      fleetFile,
+      Object.keys(renderDashboards(monitoringOptions(fleet))).length > 0,
+    ),
     ...senders(fleet),
   };
   const volumes = Object.fromEntries(
@@ -226,7 +235,8 @@ export function renderCompose(fleet: FleetModel, fleetFile: string): Record<stri
   );
   const header =
     `# Fleet ${fleet.name} on one host, rendered by \`antenne render\`: do not edit.\n` +
-    "# Secrets come from the environment or a .env file beside this one (see secrets.env.example).\n";
-  files["compose.yaml"] = header + stringify({ name: fleet.name, services, volumes }, { lineWidth: 0 });
+    "# Secrets come from the environment or a .env file beside this one (see secrets.env.example).\n" +
+    `# docker compose -p ${fleet.name} up\n`;
+  files["compose.yaml"] = header + stringify({ services, volumes }, { lineWidth: 0 });
   return files;
 }

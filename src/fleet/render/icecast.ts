@@ -153,3 +153,31 @@ export function renderIcecastRelay(fleet: FleetModel, relay: Icecast["relays"][n
   ];
   return `${HEADER(`Icecast relay ${relay.name} of fleet ${fleet.name}`)}\n<icecast>\n${body.join("\n")}\n</icecast>\n`;
 }
+
+/**
+ * icecast/safety/make-safety.sh: makes every safety file (the last fallback of each
+ * listener-facing mount) from one audio file, in the mount's codec, bit rate and format, so a
+ * listener moved onto it keeps decoding. Copy the results to <webroot>/safety/ on the master.
+ */
+export function renderSafetyScript(fleet: FleetModel): string {
+  const lines = fleet.channels.flatMap((ch) =>
+    ch.mounts.map((m) => {
+      const codec = m.codec === "aac" ? "-c:a aac -f adts" : "-c:a libmp3lame -f mp3";
+      return (
+        `ffmpeg -hide_banner -loglevel error -y -i "$SRC" -vn -ac ${m.channels} -ar ${m.sampleRate} ` +
+        `-b:a ${Math.round(m.bitrate / 1000)}k ${codec} "$OUT${m.mount}"`
+      );
+    }),
+  );
+  return [
+    "#!/bin/sh",
+    `# Safety files of fleet ${fleet.name}, rendered by \`antenne render\`: do not edit.`,
+    "# usage: make-safety.sh SOURCE_AUDIO [OUT_DIR]   (then copy OUT_DIR to <webroot>/safety/)",
+    "set -eu",
+    'SRC="$1"',
+    'OUT="${2:-.}"',
+    'mkdir -p "$OUT"',
+    ...lines,
+    "",
+  ].join("\n");
+}

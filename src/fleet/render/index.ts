@@ -6,7 +6,7 @@
 import { referencedVars } from "../env-refs.js";
 import type { FleetModel } from "../model.js";
 import { renderCompose } from "./compose.js";
-import { renderIcecastMaster, renderIcecastRelay } from "./icecast.js";
+import { renderIcecastMaster, renderIcecastRelay, renderSafetyScript } from "./icecast.js";
 import { renderK8s } from "./k8s.js";
 import { renderMonitoring } from "./monitoring.js";
 import { renderNginx } from "./nginx.js";
@@ -16,7 +16,10 @@ import { renderVarnish } from "./varnish.js";
 
 function icecast(fleet: FleetModel): Record<string, string> {
   if (!fleet.icecast) return {};
-  const out: Record<string, string> = { "icecast/master.xml": renderIcecastMaster(fleet) };
+  const out: Record<string, string> = {
+    "icecast/master.xml": renderIcecastMaster(fleet),
+    "icecast/safety/make-safety.sh": renderSafetyScript(fleet),
+  };
   for (const r of fleet.icecast.relays) out[`icecast/relay-${r.name}.xml`] = renderIcecastRelay(fleet, r);
   return out;
 }
