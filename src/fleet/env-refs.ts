@@ -49,11 +49,12 @@ export function referencedVars(texts: string[]): { name: string; optional: boole
 
 /**
  * An environment for validating a file whose values are not known at render time: a variable
- * with a default takes its default; one without reads as its own reference (long enough for a
- * passphrase), so a field that needs a real value at render time (a port) fails with its position.
+ * with a default takes its default; one without reads as a placeholder that passes as a
+ * passphrase, token or password, so a field that needs a real value at render time (a port)
+ * fails with its position.
  */
 export function placeholderEnv(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const r of envRefs(text)) if (r.fallback === null) env[r.name] = `\${${r.name}}`;
+  for (const r of envRefs(text)) if (r.fallback === null) env[r.name] = "antenne-render-placeholder";
   return env;
 }

@@ -3,7 +3,8 @@
  * instances rewritten in the YAML document itself, so comments stay and every `${VAR}` the file
  * holds stays a reference. What changes, and why:
  *  - api.listen 0.0.0.0:<apiPort> and serveHls: the cache and Prometheus reach it from elsewhere;
- *  - SRT listener binds on 0.0.0.0 (the pod, container or host address), same port;
+ *  - SRT listener binds on the instance's srtBind (default 0.0.0.0: the pod's, container's or
+ *    host's addresses), same port;
  *  - state and HLS under the instance's dataDir (its volume; default /var/lib/antenne);
  *  - each Icecast output pushes the instance's own mount on the fleet's master, with the fleet's
  *    source password reference; its id stays the listener-facing one (same metric label on both).
@@ -20,7 +21,7 @@ export function renderInstanceChannel(fleet: FleetModel, ch: ChannelModel, inst:
   ch.config.inputs.forEach((inp, i) => {
     if ("srt" in inp && inp.srt.mode === "listener") {
       const port = inp.srt.bind.slice(inp.srt.bind.lastIndexOf(":") + 1);
-      doc.setIn(["inputs", i, "srt", "bind"], `0.0.0.0:${port}`);
+      doc.setIn(["inputs", i, "srt", "bind"], `${inst.srtBind}:${port}`);
     }
   });
   rewriteIcecast(doc, fleet, ch, inst);

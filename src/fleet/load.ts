@@ -95,6 +95,7 @@ function buildModel(raw: FleetRaw, loaded: LoadedChannel[]): FleetModel {
       id: `${name}-${inst}`,
       host: v.host ?? `${name}-${inst}`,
       srtHost: v.srtHost ?? v.host ?? `${name}-${inst}`,
+      srtBind: v.srtBind,
       apiPort: v.apiPort,
       dataDir: v.dataDir,
     }));

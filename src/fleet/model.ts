@@ -14,6 +14,7 @@ export interface InstanceModel {
   id: string;
   host: string;
   srtHost: string;
+  srtBind: string;
   apiPort: number;
   /** Where the instance keeps state and HLS (its volume in a container). */
   dataDir: string;

@@ -19,6 +19,11 @@ const instance = z.strictObject({
   host: host.optional(),
   /** Address the studios' senders call (default: `host`), e.g. a LoadBalancer's DNS name. */
   srtHost: host.optional(),
+  /** Address the instance binds its SRT listeners on: all of the pod's or host's by default. */
+  srtBind: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9.]+)$/, "must be an IP address")
+    .default("0.0.0.0"),
   apiPort: port.default(8080),
   /** State and HLS of the instance: its volume in a container, its own folder on a shared host. */
   dataDir: absPath.default("/var/lib/antenne"),

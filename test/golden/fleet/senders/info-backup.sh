@@ -4,11 +4,18 @@
 # (Debian: ffmpeg srt-tools). Exits when the encoder stops, so its supervisor restarts it whole.
 set -u
 PASSPHRASE="${INFO_SRT_PASSPHRASE}"
-trap 'trap - EXIT TERM INT; kill 0 2>/dev/null' EXIT TERM INT
+# Stopping the script stops what it started (and only that).
+cleanup() { trap - EXIT; kill $(jobs -p) 2>/dev/null; wait; }
+trap cleanup EXIT
+trap 'exit 143' TERM INT
 # One relay per instance: local UDP in, SRT caller out; it reconnects by itself, and is restarted if it exits.
 relay() {
+  local child=
+  trap 'kill $child 2>/dev/null; exit 0' TERM
   while :; do
-    srt-live-transmit -q "udp://127.0.0.1:$1" "$2"
+    srt-live-transmit -q "udp://127.0.0.1:$1" "$2" &
+    child=$!
+    wait $child
     sleep 1
   done
 }
