@@ -88,6 +88,7 @@ test("a good fleet has no error; defaults fill in", () => {
     id: "c-a",
     host: "c-a",
     srtHost: "c-a",
+    srtBind: "0.0.0.0",
     apiPort: 8080,
     dataDir: "/var/lib/antenne",
   });
