@@ -21,6 +21,12 @@ export function listenersConfig(
   const l = fleet.monitoring.listeners;
   const secret = (ref: string | undefined) => fillSecrets(ref ?? "", env, { xml: false });
   const ice = fleet.icecast;
+  // Every unset admin password named at once.
+  fillSecrets(
+    [ice?.master.adminPassword ?? "", ...(ice?.relays.map((r) => r.adminPassword ?? "") ?? [])].join(""),
+    env,
+    { xml: false },
+  );
   const mounts = (channels: string[] | undefined, withInstances: boolean) =>
     fleet.channels
       .filter((c) => !channels || channels.includes(c.name))
