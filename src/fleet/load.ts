@@ -98,6 +98,7 @@ function buildModel(raw: FleetRaw, loaded: LoadedChannel[]): FleetModel {
       srtBind: v.srtBind,
       apiPort: v.apiPort,
       dataDir: v.dataDir,
+      image: v.image ?? raw.images.antenne,
     }));
     const srtListeners = listenersOf(l);
     const senders = l.entry.senders.map((s): SenderModel => {

@@ -18,6 +18,8 @@ export interface InstanceModel {
   apiPort: number;
   /** Where the instance keeps state and HLS (its volume in a container). */
   dataDir: string;
+  /** The transcoder image this instance runs. */
+  image: string;
 }
 
 export interface SrtListenerModel {

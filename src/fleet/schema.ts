@@ -27,6 +27,8 @@ const instance = z.strictObject({
   apiPort: port.default(8080),
   /** State and HLS of the instance: its volume in a container, its own folder on a shared host. */
   dataDir: absPath.default("/var/lib/antenne"),
+  /** This instance's image (default: images.antenne): upgrade one instance at a time. */
+  image: z.string().min(1).optional(),
 });
 
 const sender = z.strictObject({

@@ -72,8 +72,8 @@ test(
     mkdirSync(join(dir, "cache"), { mode: 0o777 });
     chmodSync(join(dir, "cache"), 0o777);
 
-    const a = startInstance(join(out, "compose/t-a.yaml"), { TONE_HZ: "440" });
-    const b = startInstance(join(out, "compose/t-b.yaml"), { TONE_HZ: "660" });
+    const a = startInstance(join(out, "instances/t-a.yaml"), { TONE_HZ: "440" });
+    const b = startInstance(join(out, "instances/t-b.yaml"), { TONE_HZ: "660" });
     procs.push(a, b);
     const nginx = new Proc(
       "nginx",

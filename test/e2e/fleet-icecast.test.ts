@@ -140,7 +140,7 @@ test(
       assert.equal(uid, execFileSync("id", ["-u", "icecast2"]).toString().trim());
     }
 
-    const file = (i: string) => join(out, `compose/t-${i}.yaml`);
+    const file = (i: string) => join(out, `instances/t-${i}.yaml`);
     let a = startInstance(file("a"), { ...SECRETS, TONE_HZ: "440" });
     procs.push(a);
     const b = startInstance(file("b"), { ...SECRETS, TONE_HZ: "660" });

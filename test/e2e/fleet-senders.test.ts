@@ -98,8 +98,8 @@ test(
       "a reference, not the value",
     );
 
-    const a = startInstance(join(out, "compose/t-a.yaml"), ENV);
-    const b = startInstance(join(out, "compose/t-b.yaml"), ENV);
+    const a = startInstance(join(out, "instances/t-a.yaml"), ENV);
+    const b = startInstance(join(out, "instances/t-b.yaml"), ENV);
     procs.push(a, b);
     await until(
       async () => (await status(p.a, "127.0.0.1"))?.active === "safety",

@@ -54,8 +54,8 @@ test(
     await renderWithCli(join(dir, "fleet.yaml"), out);
     chmodSync(dir, 0o755); // varnishd reads the VCL and compiles in its work dir as its own user
 
-    const a = startInstance(join(out, "compose/t-a.yaml"), { TONE_HZ: "440" });
-    const b = startInstance(join(out, "compose/t-b.yaml"), { TONE_HZ: "660" });
+    const a = startInstance(join(out, "instances/t-a.yaml"), { TONE_HZ: "440" });
+    const b = startInstance(join(out, "instances/t-b.yaml"), { TONE_HZ: "660" });
     procs.push(a, b);
     const work = join(dir, "varnish");
     const varnish = new Proc(

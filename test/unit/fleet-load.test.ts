@@ -91,6 +91,7 @@ test("a good fleet has no error; defaults fill in", () => {
     srtBind: "0.0.0.0",
     apiPort: 8080,
     dataDir: "/var/lib/antenne",
+    image: "antenne:0.1.0",
   });
   assert.equal(f.channels[0]!.senders[0]!.udpPort, 20000);
   assert.equal(f.cache.port, 8080);

@@ -107,7 +107,11 @@ test("every per-instance channel file loads with the channel loader and differs 
   for (const ch of fleet.channels) {
     for (const inst of ch.instances) {
       const text = files[`k8s/${ch.name}/${inst.name}/channel.yaml`]!;
-      assert.equal(files[`compose/${inst.id}.yaml`], text, "compose and Kubernetes run the same file");
+      assert.equal(
+        files[`instances/${inst.id}.yaml`],
+        text,
+        "compose, bare hosts and Kubernetes run the same file",
+      );
       const cfg = parseChannel(text, `/etc/antenne/channel.yaml`, env);
       const orig = parseChannel(ch.text, "/x/channel.yaml", env);
       assert.equal(cfg.api.listen, "0.0.0.0:8080");

@@ -244,3 +244,29 @@ test("sender scripts are valid bash", async () => {
     assert.equal(r.code, 0, `${s}: ${r.stderr}`);
   }
 });
+
+test("systemd-analyze verify accepts the rendered units (instances, listeners, senders)", async () => {
+  const tmp = tempDir("antenne-units-");
+  try {
+    const units = [
+      ["systemd/antenne@.service", "antenne@fip-a.service"],
+      ["systemd/antenne-listeners.service", "antenne-listeners.service"],
+      ["senders/antenne-sender-fip-main.service", "antenne-sender-fip-main.service"],
+    ];
+    for (const [from, to] of units) writeFileSync(join(tmp, to!), files[from!]!);
+    const r = await run("systemd-analyze", ["verify", ...units.map(([, to]) => join(tmp, to!))], {
+      timeoutMs: 30_000,
+    });
+    // The sender's script is installed on the studio machine, not here: the only complaint allowed.
+    const problems = r.stderr
+      .split("\n")
+      .filter(
+        (l) =>
+          l.trim() !== "" &&
+          !/Command \/usr\/local\/lib\/antenne\/senders\/fip-main\.sh is not executable/.test(l),
+      );
+    assert.deepEqual(problems, []);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

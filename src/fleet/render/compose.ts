@@ -38,19 +38,18 @@ function envOf(texts: string[]): Record<string, string> {
   return Object.fromEntries(referencedVars(texts).map((v) => [v.name, ref(v.name, v.optional)]));
 }
 
-function transcoders(fleet: FleetModel, files: Record<string, string>): Record<string, Service> {
+function transcoders(fleet: FleetModel): Record<string, Service> {
   const out: Record<string, Service> = {};
   for (const ch of fleet.channels) {
     for (const inst of ch.instances) {
       const file = renderInstanceChannel(fleet, ch, inst);
-      files[`compose/${inst.id}.yaml`] = file;
       out[inst.id] = {
-        image: fleet.images.antenne,
+        image: inst.image,
         command: ["run", "/etc/antenne/channel.yaml"],
         restart: "unless-stopped",
         environment: envOf([file]),
         volumes: [
-          `./compose/${inst.id}.yaml:/etc/antenne/channel.yaml:ro`,
+          `./instances/${inst.id}.yaml:/etc/antenne/channel.yaml:ro`,
           `${inst.id}-data:${inst.dataDir}`,
         ],
         healthcheck: {
@@ -211,11 +210,10 @@ function senders(fleet: FleetModel): Record<string, Service> {
   return out;
 }
 
-/** compose.yaml and the per-instance channel files it mounts (compose/…), by path. */
-export function renderCompose(fleet: FleetModel, fleetFile: string): Record<string, string> {
-  const files: Record<string, string> = {};
+/** compose.yaml (it mounts the per-instance channel files of instances/). */
+export function renderCompose(fleet: FleetModel, fleetFile: string): string {
   const services = {
-    ...transcoders(fleet, files),
+    ...transcoders(fleet),
     ...icecastServices(fleet),
     ...caches(fleet),
     ...monitoringServices(
@@ -237,6 +235,5 @@ export function renderCompose(fleet: FleetModel, fleetFile: string): Record<stri
     `# Fleet ${fleet.name} on one host, rendered by \`antenne render\`: do not edit.\n` +
     "# Secrets come from the environment or a .env file beside this one (see secrets.env.example).\n" +
     `# docker compose -p ${fleet.name} up\n`;
-  files["compose.yaml"] = header + stringify({ services, volumes }, { lineWidth: 0 });
-  return files;
+  return header + stringify({ services, volumes }, { lineWidth: 0 });
 }

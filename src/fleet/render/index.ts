@@ -4,6 +4,7 @@
  * the same fleet renders byte-identical trees, in a stable order.
  */
 import { referencedVars } from "../env-refs.js";
+import { renderInstanceChannel } from "../instance-channel.js";
 import type { FleetModel } from "../model.js";
 import { renderCompose } from "./compose.js";
 import { renderIcecastMaster, renderIcecastRelay, renderSafetyScript } from "./icecast.js";
@@ -11,6 +12,7 @@ import { renderK8s } from "./k8s.js";
 import { renderMonitoring } from "./monitoring.js";
 import { renderNginx } from "./nginx.js";
 import { renderSenders } from "./senders.js";
+import { renderSystemd } from "./systemd.js";
 import { byCode } from "./text.js";
 import { renderVarnish } from "./varnish.js";
 
@@ -22,6 +24,15 @@ function icecast(fleet: FleetModel): Record<string, string> {
   };
   for (const r of fleet.icecast.relays) out[`icecast/relay-${r.name}.xml`] = renderIcecastRelay(fleet, r);
   return out;
+}
+
+/** The channel file each instance runs (compose and bare hosts; k8s keeps its own copy). */
+function instanceFiles(fleet: FleetModel): Record<string, string> {
+  return Object.fromEntries(
+    fleet.channels.flatMap((ch) =>
+      ch.instances.map((inst) => [`instances/${inst.id}.yaml`, renderInstanceChannel(fleet, ch, inst)]),
+    ),
+  );
 }
 
 /** Every variable any rendered file references, with no value: what ops must provide. */
@@ -46,7 +57,9 @@ export function renderFleet(fleet: FleetModel, fleetFile: string): Record<string
     "varnish/hls.vcl": renderVarnish(fleet),
     ...renderMonitoring(fleet),
     ...Object.fromEntries(Object.entries(renderK8s(fleet)).map(([k, v]) => [`k8s/${k}`, v])),
-    ...renderCompose(fleet, fleetFile),
+    ...instanceFiles(fleet),
+    "compose.yaml": renderCompose(fleet, fleetFile),
+    ...renderSystemd(fleet, fleetFile),
     ...renderSenders(fleet),
   };
   files["secrets.env.example"] = secretsExample(files);

@@ -122,7 +122,7 @@ function deployment(
           containers: [
             {
               name: "antenne",
-              image: fleet.images.antenne,
+              image: inst.image,
               args: ["run", "/etc/antenne/channel.yaml"],
               ports: [
                 { name: "api", containerPort: inst.apiPort, protocol: "TCP" },
