@@ -270,3 +270,25 @@ test("systemd-analyze verify accepts the rendered units (instances, listeners, s
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test("one instance's folder builds alone into the very objects of the whole tree (upgrade one at a time)", async () => {
+  const build = async (path: string) => {
+    const r = await run("kubectl", ["kustomize", join(out, path)], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    return parseAllDocuments(r.stdout.toString()).map((d) => d.toJS() as Manifest);
+  };
+  const whole = await build("k8s");
+  const one = await build("k8s/fip/a");
+  assert.deepEqual(one.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
+    "ConfigMap/fip-a-channel-99ht2m8ggd",
+    "Deployment/fip-a",
+    "Service/fip-a",
+    "Service/fip-a-srt",
+  ]);
+  for (const o of one) {
+    assert.deepEqual(
+      o,
+      whole.find((w) => w.kind === o.kind && w.metadata.name === o.metadata.name),
+    );
+  }
+});

@@ -29,6 +29,19 @@ const labelsOf = (ch: ChannelModel, inst?: InstanceModel): Record<string, string
   ...(inst ? { "antenne.io/instance": inst.name } : {}),
 });
 
+/**
+ * Every level sets the namespace and the fleet labels, so one instance's folder can be applied
+ * alone (`kubectl apply -k k8s/fip/a`, one instance at a time) with the very same objects.
+ */
+function kustomization(fleet: FleetModel) {
+  return {
+    apiVersion: "kustomize.config.k8s.io/v1beta1",
+    kind: "Kustomization",
+    namespace: fleet.kubernetes.namespace,
+    labels: [{ pairs: { "app.kubernetes.io/part-of": "antenne", "antenne.io/fleet": fleet.name } }],
+  };
+}
+
 /** Files under k8s/, by path relative to it. */
 export function renderK8s(fleet: FleetModel): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,16 +52,12 @@ export function renderK8s(fleet: FleetModel): Record<string, string> {
   };
   out["namespace.yaml"] = yaml(ns);
   out["kustomization.yaml"] = yaml({
-    apiVersion: "kustomize.config.k8s.io/v1beta1",
-    kind: "Kustomization",
-    namespace: fleet.kubernetes.namespace,
-    labels: [{ pairs: { "app.kubernetes.io/part-of": "antenne", "antenne.io/fleet": fleet.name } }],
+    ...kustomization(fleet),
     resources: ["namespace.yaml", ...fleet.channels.map((c) => c.name)],
   });
   for (const ch of fleet.channels) {
     out[`${ch.name}/kustomization.yaml`] = yaml({
-      apiVersion: "kustomize.config.k8s.io/v1beta1",
-      kind: "Kustomization",
+      ...kustomization(fleet),
       resources: ["pdb.yaml", ...ch.instances.map((i) => i.name)],
     });
     out[`${ch.name}/pdb.yaml`] = yaml(pdb(ch));
@@ -72,8 +81,7 @@ function instanceFiles(fleet: FleetModel, ch: ChannelModel, inst: InstanceModel)
   const srt = ch.srtListeners.length > 0;
   return {
     [`${dir}/kustomization.yaml`]: yaml({
-      apiVersion: "kustomize.config.k8s.io/v1beta1",
-      kind: "Kustomization",
+      ...kustomization(fleet),
       resources: ["deployment.yaml", "service.yaml", ...(srt ? ["service-srt.yaml"] : [])],
       configMapGenerator: [{ name: `${inst.id}-channel`, files: ["channel.yaml"] }],
     }),
