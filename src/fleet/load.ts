@@ -17,7 +17,7 @@ import type {
   SenderModel,
   SrtListenerModel,
 } from "./model.js";
-import { fleetSchema, type ChannelEntryRaw, type FleetRaw } from "./schema.js";
+import { fleetSchema, type ChannelEntryRaw, type FleetRaw, type SenderRaw } from "./schema.js";
 
 export type ReadText = (file: string) => string;
 
@@ -86,37 +86,46 @@ function loadChannel(
   }
 }
 
+function instancesOf(raw: FleetRaw, name: string, entry: ChannelEntryRaw): InstanceModel[] {
+  return Object.entries(entry.instances).map(([inst, v]) => ({
+    name: inst,
+    id: `${name}-${inst}`,
+    host: v.host ?? `${name}-${inst}`,
+    srtHost: v.srtHost ?? v.host ?? `${name}-${inst}`,
+    srtBind: v.srtBind,
+    apiPort: v.apiPort,
+    dataDir: v.dataDir,
+    image: v.image ?? raw.images.antenne,
+  }));
+}
+
+/** `firstIndex`: the sender's rank in the fleet, for its default local UDP ports. */
+function senderOf(
+  s: SenderRaw,
+  name: string,
+  ch: Pick<ChannelModel, "instances" | "srtListeners">,
+  firstIndex: number,
+): SenderModel {
+  return {
+    id: `${name}-${s.path}`,
+    channel: name,
+    path: s.path,
+    input: s.input,
+    listener: ch.srtListeners.find((x) => x.input === s.input)!,
+    instances: s.instances ? ch.instances.filter((i) => s.instances!.includes(i.name)) : ch.instances,
+    source: s.source,
+    codec: s.codec,
+    bitrate: s.bitrate,
+    udpPort: s.udpPort ?? 20000 + 10 * firstIndex,
+  };
+}
+
 function buildModel(raw: FleetRaw, loaded: LoadedChannel[]): FleetModel {
-  let senderIndex = 0;
+  let senderRank = 0;
   const channels = loaded.map((l): ChannelModel => {
     const name = l.config.channel;
-    const instances = Object.entries(l.entry.instances).map(([inst, v]): InstanceModel => ({
-      name: inst,
-      id: `${name}-${inst}`,
-      host: v.host ?? `${name}-${inst}`,
-      srtHost: v.srtHost ?? v.host ?? `${name}-${inst}`,
-      srtBind: v.srtBind,
-      apiPort: v.apiPort,
-      dataDir: v.dataDir,
-      image: v.image ?? raw.images.antenne,
-    }));
+    const instances = instancesOf(raw, name, l.entry);
     const srtListeners = listenersOf(l);
-    const senders = l.entry.senders.map((s): SenderModel => {
-      const listener = srtListeners.find((x) => x.input === s.input)!;
-      const base = s.udpPort ?? 20000 + 10 * senderIndex++;
-      return {
-        id: `${name}-${s.path}`,
-        channel: name,
-        path: s.path,
-        input: s.input,
-        listener,
-        instances: s.instances ? instances.filter((i) => s.instances!.includes(i.name)) : instances,
-        source: s.source,
-        codec: s.codec,
-        bitrate: s.bitrate,
-        udpPort: base,
-      };
-    });
     return {
       name,
       file: l.entry.file,
@@ -126,7 +135,7 @@ function buildModel(raw: FleetRaw, loaded: LoadedChannel[]): FleetModel {
       instances,
       srtListeners,
       mounts: mountsOf(l.config, instances),
-      senders,
+      senders: l.entry.senders.map((s) => senderOf(s, name, { instances, srtListeners }, senderRank++)),
     };
   });
   const { alerts, ...monitoring } = raw.monitoring;

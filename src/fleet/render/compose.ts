@@ -136,12 +136,8 @@ function caches(fleet: FleetModel): Record<string, Service> {
   };
 }
 
-function monitoringServices(
-  fleet: FleetModel,
-  fleetFile: string,
-  hasDashboards: boolean,
-): Record<string, Service> {
-  const m = fleet.monitoring;
+/** The listeners service reads the fleet file and its channel files itself: they are mounted. */
+function listenersService(fleet: FleetModel, fleetFile: string): Record<string, Service> {
   return {
     "antenne-listeners": {
       image: fleet.images.antenne,
@@ -151,12 +147,17 @@ function monitoringServices(
         fleet.icecast?.master.adminPassword ?? "",
         ...(fleet.icecast?.relays.map((r) => r.adminPassword ?? "") ?? []),
       ]),
-      // The fleet file and its channel files: the listeners service reads the fleet itself.
       volumes: [
         "${ANTENNE_FLEET_DIR:?set ANTENNE_FLEET_DIR to the folder of the fleet file}:/etc/antenne/fleet:ro",
       ],
-      ...aliases([m.listeners.host], "antenne-listeners"),
+      ...aliases([fleet.monitoring.listeners.host], "antenne-listeners"),
     },
+  };
+}
+
+function monitoringServices(fleet: FleetModel, hasDashboards: boolean): Record<string, Service> {
+  const m = fleet.monitoring;
+  return {
     prometheus: {
       image: fleet.images.prometheus,
       restart: "unless-stopped",
@@ -216,11 +217,8 @@ export function renderCompose(fleet: FleetModel, fleetFile: string): string {
     ...transcoders(fleet),
     ...icecastServices(fleet),
     ...caches(fleet),
-    ...monitoringServices(
-      fleet,
-      fleetFile,
-      Object.keys(renderDashboards(monitoringOptions(fleet))).length > 0,
-    ),
+    ...listenersService(fleet, fleetFile),
+    ...monitoringServices(fleet, Object.keys(renderDashboards(monitoringOptions(fleet))).length > 0),
     ...senders(fleet),
   };
   const volumes = Object.fromEntries(

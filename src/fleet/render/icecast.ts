@@ -24,6 +24,43 @@ const HEADER = (what: string) =>
   "     Secrets are environment references: fill them in at start, e.g.\n" +
   "     node /app/dist/src/fleet/fill-secrets-main.js THIS_FILE /run/icecast/icecast.xml -->";
 
+function limits(clients: number, sources: number): string {
+  return xmlEl("limits", [
+    xmlEl("clients", clients, "", 2),
+    xmlEl("sources", sources, "", 2),
+    xmlEl("queue-size", 524288, "", 2),
+    xmlEl("client-timeout", 30, "", 2),
+    xmlEl("header-timeout", 15, "", 2),
+    xmlEl("source-timeout", 10, "", 2),
+    xmlEl("burst-on-connect", 1, "", 2),
+    xmlEl("burst-size", 65535, "", 2),
+  ]);
+}
+
+/** Paths, logs (named after the server) and the user icecast2 drops to. */
+function files(ice: Icecast, name: string): string[] {
+  return [
+    xmlEl("paths", [
+      xmlEl("basedir", ice.paths.basedir, "", 2),
+      xmlEl("logdir", ice.paths.logdir, "", 2),
+      xmlEl("webroot", ice.paths.webroot, "", 2),
+      xmlEl("adminroot", ice.paths.adminroot, "", 2),
+    ]),
+    xmlEl("logging", [
+      // Named after the server: a master and a relay may share one log folder on one host.
+      xmlEl("accesslog", `${name}-access.log`, "", 2),
+      xmlEl("errorlog", `${name}-error.log`, "", 2),
+      xmlEl("loglevel", 3, "", 2),
+      xmlEl("logsize", 10000, "", 2),
+    ]),
+    // Started as root, icecast2 drops to this user; started as that user, it runs as it is.
+    xmlEl("security", [
+      xmlEl("chroot", 0, "", 2),
+      xmlEl("changeowner", [xmlEl("user", ice.user, "", 3), xmlEl("group", ice.group, "", 3)], "", 2),
+    ]),
+  ];
+}
+
 function common(
   ice: Icecast,
   o: {
@@ -39,16 +76,7 @@ function common(
   return [
     xmlEl("location", "antenne"),
     xmlEl("hostname", o.hostname),
-    xmlEl("limits", [
-      xmlEl("clients", o.clients, "", 2),
-      xmlEl("sources", o.sources, "", 2),
-      xmlEl("queue-size", 524288, "", 2),
-      xmlEl("client-timeout", 30, "", 2),
-      xmlEl("header-timeout", 15, "", 2),
-      xmlEl("source-timeout", 10, "", 2),
-      xmlEl("burst-on-connect", 1, "", 2),
-      xmlEl("burst-size", 65535, "", 2),
-    ]),
+    limits(o.clients, o.sources),
     xmlEl("authentication", [
       xmlEl("source-password", ice.master.sourcePassword ?? "", "", 2),
       xmlEl("admin-user", o.adminUser, "", 2),
@@ -56,24 +84,7 @@ function common(
     ]),
     xmlEl("listen-socket", [xmlEl("port", o.port, "", 2)]),
     xmlEl("fileserve", 1),
-    xmlEl("paths", [
-      xmlEl("basedir", ice.paths.basedir, "", 2),
-      xmlEl("logdir", ice.paths.logdir, "", 2),
-      xmlEl("webroot", ice.paths.webroot, "", 2),
-      xmlEl("adminroot", ice.paths.adminroot, "", 2),
-    ]),
-    xmlEl("logging", [
-      // Named after the server: a master and a relay may share one log folder on one host.
-      xmlEl("accesslog", `${o.name}-access.log`, "", 2),
-      xmlEl("errorlog", `${o.name}-error.log`, "", 2),
-      xmlEl("loglevel", 3, "", 2),
-      xmlEl("logsize", 10000, "", 2),
-    ]),
-    // Started as root, icecast2 drops to this user; started as that user, it runs as it is.
-    xmlEl("security", [
-      xmlEl("chroot", 0, "", 2),
-      xmlEl("changeowner", [xmlEl("user", ice.user, "", 3), xmlEl("group", ice.group, "", 3)], "", 2),
-    ]),
+    ...files(ice, o.name),
   ];
 }
 

@@ -15,6 +15,7 @@ import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IService } from "kubernetes-models/v1/Service";
+import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import { referencedVars } from "../env-refs.js";
 import { renderInstanceChannel } from "../instance-channel.js";
@@ -99,13 +100,45 @@ function secretEnv(fleet: FleetModel, channelFile: string): IEnvVar[] {
   }));
 }
 
+function container(
+  fleet: FleetModel,
+  ch: ChannelModel,
+  inst: InstanceModel,
+  channelFile: string,
+): IContainer {
+  const r = fleet.kubernetes.resources;
+  return {
+    name: "antenne",
+    image: inst.image,
+    args: ["run", "/etc/antenne/channel.yaml"],
+    ports: [
+      { name: "api", containerPort: inst.apiPort, protocol: "TCP" },
+      ...ch.srtListeners.map((l) => ({
+        name: `srt-${l.port}`,
+        containerPort: l.port,
+        protocol: "UDP" as const,
+      })),
+    ],
+    env: secretEnv(fleet, channelFile),
+    readinessProbe: { httpGet: { path: "/readyz", port: "api" }, periodSeconds: 2, failureThreshold: 2 },
+    livenessProbe: { httpGet: { path: "/healthz", port: "api" }, periodSeconds: 10, failureThreshold: 3 },
+    // Out of the Service endpoints (and the cache's rotation) before SIGTERM.
+    lifecycle: { preStop: { exec: { command: ["sleep", "3"] } } },
+    resources: { requests: { cpu: r.cpu, memory: r.memory }, limits: { memory: r.memoryLimit } },
+    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+    volumeMounts: [
+      { name: "channel", mountPath: "/etc/antenne", readOnly: true },
+      { name: "data", mountPath: inst.dataDir },
+    ],
+  };
+}
+
 function deployment(
   fleet: FleetModel,
   ch: ChannelModel,
   inst: InstanceModel,
   channelFile: string,
 ): IDeployment {
-  const r = fleet.kubernetes.resources;
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -127,43 +160,7 @@ function deployment(
             },
           },
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
-          containers: [
-            {
-              name: "antenne",
-              image: inst.image,
-              args: ["run", "/etc/antenne/channel.yaml"],
-              ports: [
-                { name: "api", containerPort: inst.apiPort, protocol: "TCP" },
-                ...ch.srtListeners.map((l) => ({
-                  name: `srt-${l.port}`,
-                  containerPort: l.port,
-                  protocol: "UDP" as const,
-                })),
-              ],
-              env: secretEnv(fleet, channelFile),
-              readinessProbe: {
-                httpGet: { path: "/readyz", port: "api" },
-                periodSeconds: 2,
-                failureThreshold: 2,
-              },
-              livenessProbe: {
-                httpGet: { path: "/healthz", port: "api" },
-                periodSeconds: 10,
-                failureThreshold: 3,
-              },
-              // Out of the Service endpoints (and the cache's rotation) before SIGTERM.
-              lifecycle: { preStop: { exec: { command: ["sleep", "3"] } } },
-              resources: {
-                requests: { cpu: r.cpu, memory: r.memory },
-                limits: { memory: r.memoryLimit },
-              },
-              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-              volumeMounts: [
-                { name: "channel", mountPath: "/etc/antenne", readOnly: true },
-                { name: "data", mountPath: inst.dataDir },
-              ],
-            },
-          ],
+          containers: [container(fleet, ch, inst, channelFile)],
           volumes: [
             { name: "channel", configMap: { name: `${inst.id}-channel` } },
             { name: "data", emptyDir: {} },

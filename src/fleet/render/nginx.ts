@@ -72,24 +72,10 @@ function location(fleet: FleetModel, ch: ChannelModel, kind: "playlist" | "segme
   ];
 }
 
-export function renderNginx(fleet: FleetModel): string {
-  const channels = fleet.channels.filter((c) => c.config.outputs.hls);
-  const l = fleet.monitoring.listeners;
+/** Proxy and cache settings shared by every channel (http level). */
+function httpSettings(fleet: FleetModel, channels: ChannelModel[]): string[] {
   const c = fleet.cache;
-  const lines = [
-    `# HLS cache of fleet ${fleet.name}, rendered by \`antenne render\`: do not edit.`,
-    "# A complete configuration: nginx -c hls-cache.conf (check it with nginx -t -c hls-cache.conf).",
-    "worker_processes auto;",
-    "events {",
-    "    worker_connections 4096;",
-    "}",
-    "http {",
-    "    types {",
-    "        application/vnd.apple.mpegurl m3u8;",
-    "        video/mp2t ts;",
-    "    }",
-    `    ${LOG_FORMAT}`,
-    `    access_log syslog:server=${l.host}:${l.syslogPort},tag=antenne antenne_json;`,
+  return [
     "    sendfile on;",
     "    tcp_nopush on;",
     "    keepalive_timeout 65s;",
@@ -109,7 +95,12 @@ export function renderNginx(fleet: FleetModel): string {
     "    proxy_read_timeout 3s;",
     "    proxy_send_timeout 3s;",
     `    proxy_next_upstream_tries ${Math.max(2, ...channels.map((ch) => ch.instances.length))};`,
-    ...channels.flatMap(upstream),
+  ];
+}
+
+function server(fleet: FleetModel, channels: ChannelModel[]): string[] {
+  const c = fleet.cache;
+  return [
     "    server {",
     `        listen ${c.port};`,
     "        server_name _;",
@@ -126,6 +117,29 @@ export function renderNginx(fleet: FleetModel): string {
     "            return 404;",
     "        }",
     "    }",
+  ];
+}
+
+export function renderNginx(fleet: FleetModel): string {
+  const channels = fleet.channels.filter((c) => c.config.outputs.hls);
+  const l = fleet.monitoring.listeners;
+  const lines = [
+    `# HLS cache of fleet ${fleet.name}, rendered by \`antenne render\`: do not edit.`,
+    "# A complete configuration: nginx -c hls-cache.conf (check it with nginx -t -c hls-cache.conf).",
+    "worker_processes auto;",
+    "events {",
+    "    worker_connections 4096;",
+    "}",
+    "http {",
+    "    types {",
+    "        application/vnd.apple.mpegurl m3u8;",
+    "        video/mp2t ts;",
+    "    }",
+    `    ${LOG_FORMAT}`,
+    `    access_log syslog:server=${l.host}:${l.syslogPort},tag=antenne antenne_json;`,
+    ...httpSettings(fleet, channels),
+    ...channels.flatMap(upstream),
+    ...server(fleet, channels),
     "}",
   ];
   return lines.join("\n") + "\n";

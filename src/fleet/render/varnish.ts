@@ -50,25 +50,19 @@ function retryChain(channels: ChannelModel[]): string[] {
   ]);
 }
 
-export function renderVarnish(fleet: FleetModel): string {
-  const channels = fleet.channels.filter((c) => c.config.outputs.hls);
-  const maxInstances = Math.max(2, ...channels.map((c) => c.instances.length));
-  const seg = fleet.cache.segmentMaxAgeSec;
-  const lines = [
-    "vcl 4.1;",
-    `# HLS cache of fleet ${fleet.name}, rendered by \`antenne render\`: do not edit.`,
-    `# varnishd -a :${fleet.cache.port} -f hls.vcl`,
-    "import directors;",
-    "",
-    ...channels.flatMap((ch) => backends(fleet, ch)),
-    "",
+function vclInit(channels: ChannelModel[]): string[] {
+  return [
     "sub vcl_init {",
     ...channels.flatMap((ch) => [
       `    new ${id(ch.name)} = directors.fallback();`,
       ...ch.instances.map((inst) => `    ${id(ch.name)}.add_backend(${backendName(inst)});`),
     ]),
     "}",
-    "",
+  ];
+}
+
+function vclRecv(channels: ChannelModel[]): string[] {
+  return [
     "sub vcl_recv {",
     '    if (req.method == "OPTIONS") {',
     "        return (synth(204));",
@@ -88,7 +82,12 @@ export function renderVarnish(fleet: FleetModel): string {
     "    }",
     "    return (hash);",
     "}",
-    "",
+  ];
+}
+
+/** Retries (up to one per other instance) on the peer; lifetimes per channel and file kind. */
+function vclBackend(channels: ChannelModel[], retries: number, seg: number): string[] {
+  return [
     "sub vcl_backend_fetch {",
     "    if (bereq.retries > 0) {",
     ...retryChain(channels),
@@ -97,7 +96,7 @@ export function renderVarnish(fleet: FleetModel): string {
     "}",
     "",
     "sub vcl_backend_response {",
-    `    if (bereq.retries < ${maxInstances - 1} && (beresp.status >= 500 || (beresp.status == 404 && bereq.url ~ "\\.ts$"))) {`,
+    `    if (bereq.retries < ${retries} && (beresp.status >= 500 || (beresp.status == 404 && bereq.url ~ "\\.ts$"))) {`,
     "        set bereq.http.X-Antenne-Failed = beresp.backend.name;",
     "        return (retry);",
     "    }",
@@ -123,23 +122,46 @@ export function renderVarnish(fleet: FleetModel): string {
     "}",
     "",
     "sub vcl_backend_error {",
-    `    if (bereq.retries < ${maxInstances - 1}) {`,
+    `    if (bereq.retries < ${retries}) {`,
     "        set bereq.http.X-Antenne-Failed = beresp.backend.name;",
     "        return (retry);",
     "    }",
     "    return (abandon);",
     "}",
+  ];
+}
+
+const VCL_CLIENT_SIDE = [
+  "sub vcl_synth {",
+  '    set resp.http.Access-Control-Allow-Origin = "*";',
+  '    set resp.http.Access-Control-Allow-Methods = "GET, HEAD, OPTIONS";',
+  "}",
+  "",
+  "sub vcl_deliver {",
+  '    set resp.http.Access-Control-Allow-Origin = "*";',
+  '    set resp.http.Access-Control-Allow-Methods = "GET, HEAD, OPTIONS";',
+  "    unset resp.http.Set-Cookie;",
+  "}",
+];
+
+export function renderVarnish(fleet: FleetModel): string {
+  const channels = fleet.channels.filter((c) => c.config.outputs.hls);
+  const retries = Math.max(2, ...channels.map((c) => c.instances.length)) - 1;
+  const lines = [
+    "vcl 4.1;",
+    `# HLS cache of fleet ${fleet.name}, rendered by \`antenne render\`: do not edit.`,
+    `# varnishd -a :${fleet.cache.port} -f hls.vcl`,
+    "import directors;",
     "",
-    "sub vcl_synth {",
-    '    set resp.http.Access-Control-Allow-Origin = "*";',
-    '    set resp.http.Access-Control-Allow-Methods = "GET, HEAD, OPTIONS";',
-    "}",
+    ...channels.flatMap((ch) => backends(fleet, ch)),
     "",
-    "sub vcl_deliver {",
-    '    set resp.http.Access-Control-Allow-Origin = "*";',
-    '    set resp.http.Access-Control-Allow-Methods = "GET, HEAD, OPTIONS";',
-    "    unset resp.http.Set-Cookie;",
-    "}",
+    ...vclInit(channels),
+    "",
+    ...vclRecv(channels),
+    "",
+    ...vclBackend(channels, retries, fleet.cache.segmentMaxAgeSec),
+    "",
+    ...VCL_CLIENT_SIDE,
   ];
   return lines.join("\n") + "\n";
 }
