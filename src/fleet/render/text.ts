@@ -19,13 +19,7 @@ export function byCode(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Seconds for nginx/Varnish/Prometheus durations: "2s", "500ms". */
+/** A VCL duration: "2s", "500ms". */
 export function duration(sec: number): string {
   return Number.isInteger(sec) ? `${sec}s` : `${Math.round(sec * 1000)}ms`;
-}
-
-/** Quotes a word for POSIX sh when it needs it; `${VAR}` references stay expandable. */
-export function shWord(s: string): string {
-  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(s)) return s;
-  return `"${s.replace(/(["\\`])/g, "\\$1")}"`;
 }
