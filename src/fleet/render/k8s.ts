@@ -1,19 +1,21 @@
 /**
  * Kubernetes manifests (Kustomize): per channel a PodDisruptionBudget, per instance a Deployment
  * of one replica, its channel file as a generated ConfigMap, a ClusterIP Service for the API and
- * one for the SRT listeners (UDP). Layout: k8s/kustomization.yaml → k8s/<channel>/ →
- * k8s/<channel>/<instance>/.
+ * one for the SRT listeners (UDP). Layout: k8s/kustomization.yaml builds everything;
+ * k8s/<channel>/<instance>/kustomization.yaml builds one instance alone (upgrade one at a time)
+ * into the very same objects.
  *
  * Choices: `Recreate` (a second pod of one instance would fight the first for its Icecast mount;
  * the peer instance covers the gap), required anti-affinity between a channel's instances (one
  * node lost never takes a channel off air), PDB maxUnavailable 1 per channel (a drain never takes
  * both instances), no CPU limit (CFS throttling of a real-time audio process is a glitch; the
  * request reserves the measured use), secrets as secretKeyRefs to one Secret ops create.
+ * Kustomizations use only what kustomize 2.0 (Debian's kubectl 1.20) knows too: files in
+ * `resources`, `namespace`, `configMapGenerator`; labels are on the objects themselves.
  */
 import { stringify } from "yaml";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
@@ -24,72 +26,73 @@ import { type ChannelModel, type FleetModel, type InstanceModel } from "../model
 const HEADER = "# Rendered by `antenne render`: do not edit.\n";
 const yaml = (o: unknown) => HEADER + stringify(o, { lineWidth: 0 });
 
+/** Selector labels: a channel's pods, or one instance's. */
 const labelsOf = (ch: ChannelModel, inst?: InstanceModel): Record<string, string> => ({
   "app.kubernetes.io/name": "antenne",
   "antenne.io/channel": ch.name,
   ...(inst ? { "antenne.io/instance": inst.name } : {}),
 });
 
-/**
- * Every level sets the namespace and the fleet labels, so one instance's folder can be applied
- * alone (`kubectl apply -k k8s/fip/a`, one instance at a time) with the very same objects.
- */
-function kustomization(fleet: FleetModel) {
+/** Object labels: the selector labels and the fleet's. */
+const metaLabels = (fleet: FleetModel, ch: ChannelModel, inst?: InstanceModel): Record<string, string> => ({
+  ...labelsOf(ch, inst),
+  "app.kubernetes.io/part-of": "antenne",
+  "antenne.io/fleet": fleet.name,
+});
+
+const INSTANCE_FILES = ["deployment.yaml", "service.yaml", "service-srt.yaml"];
+
+function kustomization(fleet: FleetModel, resources: string[], generators: { name: string; file: string }[]) {
   return {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     namespace: fleet.kubernetes.namespace,
-    labels: [{ pairs: { "app.kubernetes.io/part-of": "antenne", "antenne.io/fleet": fleet.name } }],
+    resources,
+    configMapGenerator: generators.map((g) => ({ name: g.name, files: [g.file] })),
   };
 }
 
 /** Files under k8s/, by path relative to it. */
 export function renderK8s(fleet: FleetModel): Record<string, string> {
   const out: Record<string, string> = {};
-  const ns: INamespace = {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: fleet.kubernetes.namespace },
-  };
-  out["namespace.yaml"] = yaml(ns);
-  out["kustomization.yaml"] = yaml({
-    ...kustomization(fleet),
-    resources: ["namespace.yaml", ...fleet.channels.map((c) => c.name)],
-  });
+  const resources: string[] = [];
+  const generators: { name: string; file: string }[] = [];
   for (const ch of fleet.channels) {
-    out[`${ch.name}/kustomization.yaml`] = yaml({
-      ...kustomization(fleet),
-      resources: ["pdb.yaml", ...ch.instances.map((i) => i.name)],
-    });
-    out[`${ch.name}/pdb.yaml`] = yaml(pdb(ch));
-    for (const inst of ch.instances) Object.assign(out, instanceFiles(fleet, ch, inst));
+    out[`${ch.name}/pdb.yaml`] = yaml(pdb(fleet, ch));
+    resources.push(`${ch.name}/pdb.yaml`);
+    for (const inst of ch.instances) {
+      const files = instanceFiles(fleet, ch, inst);
+      const dir = `${ch.name}/${inst.name}`;
+      const own = INSTANCE_FILES.filter((f) => f in files);
+      out[`${dir}/kustomization.yaml`] = yaml(
+        kustomization(fleet, own, [{ name: `${inst.id}-channel`, file: "channel.yaml" }]),
+      );
+      for (const [f, text] of Object.entries(files)) out[`${dir}/${f}`] = text;
+      resources.push(...own.map((f) => `${dir}/${f}`));
+      generators.push({ name: `${inst.id}-channel`, file: `${dir}/channel.yaml` });
+    }
   }
+  out["kustomization.yaml"] = yaml(kustomization(fleet, resources, generators));
   return out;
 }
 
-function pdb(ch: ChannelModel): IPodDisruptionBudget {
+function pdb(fleet: FleetModel, ch: ChannelModel): IPodDisruptionBudget {
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",
-    metadata: { name: ch.name, labels: labelsOf(ch) },
+    metadata: { name: ch.name, labels: metaLabels(fleet, ch) },
     spec: { maxUnavailable: 1, selector: { matchLabels: labelsOf(ch) } },
   };
 }
 
+/** One instance's files by name (its kustomization is written by renderK8s). */
 function instanceFiles(fleet: FleetModel, ch: ChannelModel, inst: InstanceModel): Record<string, string> {
-  const dir = `${ch.name}/${inst.name}`;
   const channelFile = renderInstanceChannel(fleet, ch, inst);
-  const srt = ch.srtListeners.length > 0;
   return {
-    [`${dir}/kustomization.yaml`]: yaml({
-      ...kustomization(fleet),
-      resources: ["deployment.yaml", "service.yaml", ...(srt ? ["service-srt.yaml"] : [])],
-      configMapGenerator: [{ name: `${inst.id}-channel`, files: ["channel.yaml"] }],
-    }),
-    [`${dir}/channel.yaml`]: channelFile,
-    [`${dir}/deployment.yaml`]: yaml(deployment(fleet, ch, inst, channelFile)),
-    [`${dir}/service.yaml`]: yaml(apiService(ch, inst)),
-    ...(srt ? { [`${dir}/service-srt.yaml`]: yaml(srtService(fleet, ch, inst)) } : {}),
+    "channel.yaml": channelFile,
+    "deployment.yaml": yaml(deployment(fleet, ch, inst, channelFile)),
+    "service.yaml": yaml(apiService(fleet, ch, inst)),
+    ...(ch.srtListeners.length > 0 ? { "service-srt.yaml": yaml(srtService(fleet, ch, inst)) } : {}),
   };
 }
 
@@ -142,13 +145,13 @@ function deployment(
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: inst.id, labels: labelsOf(ch, inst) },
+    metadata: { name: inst.id, labels: metaLabels(fleet, ch, inst) },
     spec: {
       replicas: 1,
       strategy: { type: "Recreate" },
       selector: { matchLabels: labelsOf(ch, inst) },
       template: {
-        metadata: { labels: labelsOf(ch, inst) },
+        metadata: { labels: metaLabels(fleet, ch, inst) },
         spec: {
           // preStop 3 s + the daemon's graceful stop (≤ 5 s) + margin.
           terminationGracePeriodSeconds: 15,
@@ -171,11 +174,11 @@ function deployment(
   };
 }
 
-function apiService(ch: ChannelModel, inst: InstanceModel): IService {
+function apiService(fleet: FleetModel, ch: ChannelModel, inst: InstanceModel): IService {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: inst.id, labels: labelsOf(ch, inst) },
+    metadata: { name: inst.id, labels: metaLabels(fleet, ch, inst) },
     spec: {
       type: "ClusterIP",
       selector: labelsOf(ch, inst),
@@ -189,7 +192,7 @@ function srtService(fleet: FleetModel, ch: ChannelModel, inst: InstanceModel): I
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: `${inst.id}-srt`, labels: labelsOf(ch, inst) },
+    metadata: { name: `${inst.id}-srt`, labels: metaLabels(fleet, ch, inst) },
     spec: {
       type,
       // Local keeps the studio's address (the SRT peer in /api/v1/status) and avoids a second hop.
