@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { freeTcpPort } from "../helpers/ports.js";
 import { run, until } from "../helpers/proc.js";
-import { FILL_SECRETS, LiveListener, Proc, renderWithCli, startInstance, tempDir } from "../helpers/fleet.js";
+import { LiveListener } from "../helpers/live-listener.js";
+import { FILL_SECRETS, Proc, renderWithCli, startInstance, tempDir } from "../helpers/fleet.js";
 
 const SECRETS = {
   T_SOURCE: "source-secret-1",

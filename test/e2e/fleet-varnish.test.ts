@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { freeTcpPort } from "../helpers/ports.js";
 import { until } from "../helpers/proc.js";
-import { LiveListener, Proc, renderWithCli, startInstance, tempDir } from "../helpers/fleet.js";
+import { LiveListener } from "../helpers/live-listener.js";
+import { Proc, renderWithCli, startInstance, tempDir } from "../helpers/fleet.js";
 
 const dir = tempDir();
 const procs: (Proc | LiveListener)[] = [];
