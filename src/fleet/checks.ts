@@ -4,6 +4,7 @@
  * host:port. Each finding names the key that has to change.
  */
 import type { ConfigIssue } from "../config/load.js";
+import { thresholdProblems } from "../monitoring/index.js";
 import { isWholeRef, secretProblem } from "./env-refs.js";
 import type { LoadedChannel } from "./load.js";
 import type { FleetRaw } from "./schema.js";
@@ -17,6 +18,10 @@ export function fleetChecks(raw: FleetRaw, src: YamlSource, channels: LoadedChan
     ...channelSecrets(channels),
     ...channelPortability(raw, src, channels),
     ...portClashes(raw, src, channels),
+    ...thresholdProblems(raw.monitoring.alerts).map((p) => {
+      const key = p.slice(0, p.indexOf(":"));
+      return src.atPath(`monitoring.alerts.${key}`, p.slice(key.length + 2));
+    }),
   ];
 }
 

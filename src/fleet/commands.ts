@@ -4,6 +4,7 @@
  * `FILE:LINE:COL: key.path: message`), 2 on a usage error.
  */
 import { parseArgs } from "node:util";
+import { systemClock } from "../clock/clock.js";
 import { ConfigError } from "../config/load.js";
 import { startListeners } from "../listeners/index.js";
 import { createLogger } from "../log.js";
@@ -84,5 +85,5 @@ export async function listenersCommand(args: string[], pretty: boolean | undefin
   const log = createLogger({ pretty }).child({ component: "listeners" });
   const service = await startListeners(cfg, log);
   log.info({ http: service.httpUrl, syslogPort: service.syslogPort }, "listeners service started");
-  return waitForSignal(log, () => service.close());
+  return waitForSignal(log, systemClock, () => service.close());
 }

@@ -4,7 +4,7 @@
  * Defaults are what a first deployment should use; docs/deploy.md explains each block.
  */
 import { z } from "zod";
-import { DEFAULT_THRESHOLDS } from "../monitoring/index.js";
+import { DEFAULT_THRESHOLDS, type AlertThresholds } from "../monitoring/index.js";
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must match [a-z0-9][a-z0-9-]*");
 const host = z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a host name or an IPv4 address");
@@ -105,6 +105,15 @@ const cache = z.strictObject({
   probeIntervalSec: z.number().min(0.5).max(60).default(2),
 });
 
+/** Every threshold the monitoring content knows, with its default: new ones need no change here. */
+const alertsSchema = z
+  .strictObject(
+    Object.fromEntries(Object.entries(DEFAULT_THRESHOLDS).map(([k, v]) => [k, z.number().default(v)])) as {
+      [K in keyof AlertThresholds]: z.ZodDefault<z.ZodNumber>;
+    },
+  )
+  .prefault({});
+
 const monitoring = z.strictObject({
   prometheus: z
     .strictObject({
@@ -132,16 +141,8 @@ const monitoring = z.strictObject({
       icecastPollMs: z.number().int().min(1000).default(10000),
     })
     .prefault({}),
-  alerts: z
-    .strictObject({
-      blankForSec: z.number().positive().default(DEFAULT_THRESHOLDS.blankForSec),
-      offTopInputForMin: z.number().positive().default(DEFAULT_THRESHOLDS.offTopInputForMin),
-      srtLossRatio: z.number().positive().max(1).default(DEFAULT_THRESHOLDS.srtLossRatio),
-      srtRetransmitRatio: z.number().positive().max(1).default(DEFAULT_THRESHOLDS.srtRetransmitRatio),
-      clockOffsetSec: z.number().positive().default(DEFAULT_THRESHOLDS.clockOffsetSec),
-      encoderRestarts15m: z.number().int().min(1).default(DEFAULT_THRESHOLDS.encoderRestarts15m),
-    })
-    .prefault({}),
+  /** Any of DEFAULT_THRESHOLDS (src/monitoring), each a number; checked by thresholdProblems. */
+  alerts: alertsSchema,
 });
 
 const kubernetes = z.strictObject({

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { CLI, ROOT, tempDir } from "../helpers/fleet.js";
-import { run } from "../helpers/proc.js";
+import { createSocket } from "node:dgram";
+import { CLI, Proc, ROOT, tempDir } from "../helpers/fleet.js";
+import { freeTcpPort, freeUdpPort } from "../helpers/ports.js";
+import { run, until } from "../helpers/proc.js";
 
 const FLEET = join(ROOT, "deploy/fleet.yaml");
 const dir = tempDir();
@@ -67,3 +69,49 @@ test("antenne listeners: usage 2, invalid fleet 1, unset Icecast admin secrets 1
   assert.match(h.stdout.toString(), /antenne render --out DIR <fleet\.yaml>/);
   assert.match(h.stdout.toString(), /--syslog-port N\] \[--http-port N\]/);
 });
+
+test(
+  "antenne listeners FLEET runs the service from the fleet file; the port flags override it; SIGTERM stops it",
+  { timeout: 60_000 },
+  async () => {
+    const http = await freeTcpPort();
+    const syslog = await freeUdpPort();
+    const p = new Proc(
+      "node",
+      [CLI, "listeners", FLEET, "--http-port", String(http), "--syslog-port", String(syslog)],
+      {
+        env: { ICECAST_ADMIN_PASSWORD: "a-secret", ICECAST_RELAY_ADMIN_PASSWORD: "r-secret" },
+        maxLifetimeMs: 50_000,
+      },
+    );
+    try {
+      const body = await until(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${http}/metrics`).catch(() => null);
+          return r?.ok ? r.text() : null;
+        },
+        20_000,
+        "the listeners' /metrics",
+      );
+      for (const ch of ["fip", "jazz", "info"]) {
+        assert.match(body, new RegExp(`antenne_listeners\\{channel="${ch}",delivery="hls"\\} 0`));
+      }
+      // An nginx access-log line over syslog counts an HLS listener of fip.
+      const line = `<190>Nov 30 12:00:00 cache antenne: {"ts":"${(Date.now() / 1000).toFixed(3)}","addr":"10.1.2.3","ua":"t","uri":"/hls/fip_aac_midfi_4_449000000_1796000000.ts","status":"200","bytes":"1000"}`;
+      const sock = createSocket("udp4");
+      await new Promise<void>((res) => sock.send(line, syslog, "127.0.0.1", () => res()));
+      sock.close();
+      await until(
+        async () =>
+          /antenne_listeners\{channel="fip",delivery="hls"\} 1/.test(
+            await (await fetch(`http://127.0.0.1:${http}/metrics`)).text(),
+          ),
+        10_000,
+        "one HLS listener of fip",
+      );
+    } finally {
+      await p.stop("SIGTERM");
+    }
+    assert.equal(p.child.exitCode, 0, p.output);
+  },
+);

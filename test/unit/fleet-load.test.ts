@@ -201,6 +201,15 @@ const CASES: [string, (s: string) => string, Record<string, string>, string[]][]
     ],
   ],
   [
+    "alert thresholds checked by the monitoring content's rules",
+    (s) => s.replace("monitoring:\n", "monitoring:\n  alerts: { srtLossRatio: 2, blankForSec: 0 }\n"),
+    {},
+    [
+      "f.yaml:14:43: monitoring.alerts.blankForSec: must be a positive number (got 0)",
+      "f.yaml:14:27: monitoring.alerts.srtLossRatio: must be below 1 (got 2)",
+    ],
+  ],
+  [
     "Icecast outputs without an icecast block",
     (s) => s.slice(0, s.indexOf("icecast:")) + 'monitoring:\n  grafana: { adminPassword: "${GRAF}" }\n',
     {},

@@ -37,7 +37,12 @@ function instanceFiles(fleet: FleetModel): Record<string, string> {
 
 /** Every variable any rendered file references, with no value: what ops must provide. */
 function secretsExample(files: Record<string, string>): string {
-  const vars = referencedVars(Object.values(files));
+  // Dashboards hold Grafana's own `${variable}`s, not the environment's.
+  const vars = referencedVars(
+    Object.entries(files)
+      .filter(([p]) => !p.startsWith("grafana/dashboards/"))
+      .map(([, t]) => t),
+  );
   const required = vars.filter((v) => !v.optional).map((v) => `${v.name}=`);
   const optional = vars.filter((v) => v.optional).map((v) => `${v.name}=`);
   return [
