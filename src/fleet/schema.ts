@@ -143,6 +143,8 @@ const monitoring = z.strictObject({
     .prefault({}),
   /** Any of DEFAULT_THRESHOLDS (src/monitoring), each a number; checked by thresholdProblems. */
   alerts: alertsSchema,
+  /** Where docs/runbook.md is published: each alert links to its section there. */
+  runbookUrl: z.string().url().optional(),
 });
 
 const kubernetes = z.strictObject({

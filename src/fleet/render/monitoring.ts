@@ -23,7 +23,13 @@ const yaml = (o: unknown) => HEADER + stringify(o, { lineWidth: 0 });
 export const GRAFANA_DASHBOARDS_DIR = "/var/lib/grafana/dashboards/antenne";
 
 export function monitoringOptions(fleet: FleetModel): MonitoringOptions {
-  return { thresholds: fleet.monitoring.alerts, job: TRANSCODER_JOB, listenersJob: LISTENERS_JOB };
+  const { alerts, runbookUrl } = fleet.monitoring;
+  return {
+    thresholds: alerts,
+    job: TRANSCODER_JOB,
+    listenersJob: LISTENERS_JOB,
+    ...(runbookUrl ? { runbookUrl } : {}),
+  };
 }
 
 function prometheusYml(fleet: FleetModel): string {
