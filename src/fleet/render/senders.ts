@@ -9,7 +9,6 @@
  * The passphrase stays the channel file's `${VAR}` reference: the shell expands it at run time
  * (systemd reads it from /etc/antenne/senders.env).
  */
-import { SMOOTH_MPEGTS } from "../../demo-sender.js";
 import type { FleetModel, InstanceModel, SenderModel } from "../model.js";
 
 /** Query parameters of an SRT caller URL, without the passphrase (added by the shell). */
@@ -17,20 +16,20 @@ export function srtCallerQuery(s: SenderModel, latencyUnit: "ms" | "us"): string
   const l = s.listener;
   const latency = latencyUnit === "ms" ? l.latencyMs : l.latencyMs * 1000;
   const parts = [`mode=caller`, `latency=${latency}`];
-  if (latencyUnit === "us") parts.push("pkt_size=1316");
   if (l.pbKeyLen > 0) parts.push(`pbkeylen=${l.pbKeyLen}`);
   if (l.streamId !== null) parts.push(`streamid=${encodeURIComponent(l.streamId)}`);
   return parts.join("&");
 }
 
-/** ffmpeg output options: the encode of the path, as MPEG-TS in small, regular packets. */
+/** ffmpeg output options: the encode of the path (stock ffmpeg, no muxer tuning). */
 export function encodeArgs(s: SenderModel): string[] {
   return ["-vn", "-c:a", s.codec, "-b:a", s.bitrate];
 }
 
 function teeTarget(s: SenderModel, i: number): string {
-  // The tee muxer takes the smooth-MPEG-TS muxer options per slave (see SMOOTH_MPEGTS).
-  return `[f=mpegts:mpegts_flags=resend_headers:pes_payload_size=0:max_delay=0]udp://127.0.0.1:${s.udpPort + i}?pkt_size=1316`;
+  // 1316 bytes (7 TS packets) per datagram: what one SRT packet carries (srt-live-transmit
+  // reads at most 1456 bytes a datagram; ffmpeg's UDP default is 1472).
+  return `[f=mpegts]udp://127.0.0.1:${s.udpPort + i}?pkt_size=1316`;
 }
 
 function relayLine(s: SenderModel, inst: InstanceModel, i: number): string {
@@ -43,7 +42,7 @@ export function senderScript(fleet: FleetModel, s: SenderModel): string {
   const ffmpeg = [
     "ffmpeg -hide_banner -nostdin -nostats -loglevel warning",
     `  ${s.source}`,
-    `  ${[...encodeArgs(s), "-map", "0:a", "-flush_packets", "1", "-f", "tee"].join(" ")}`,
+    `  ${[...encodeArgs(s), "-map", "0:a", "-f", "tee"].join(" ")}`,
     `  "${targets}" &`,
   ].join(" \\\n");
   return [
@@ -119,8 +118,7 @@ export function directSenderArgs(s: SenderModel, inst: InstanceModel): string {
     "exec ffmpeg -hide_banner -nostdin -nostats -loglevel warning",
     s.source,
     ...encodeArgs(s),
-    "-f mpegts -mpegts_flags resend_headers",
-    ...SMOOTH_MPEGTS,
+    "-f mpegts",
     `"${url}\${PASSPHRASE:+&passphrase=$PASSPHRASE}"`,
   ].join(" ");
 }

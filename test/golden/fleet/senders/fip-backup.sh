@@ -23,6 +23,6 @@ relay 20010 "srt://fip-a:10002?mode=caller&latency=200${PASSPHRASE:+&passphrase=
 relay 20011 "srt://fip-b:10002?mode=caller&latency=200${PASSPHRASE:+&passphrase=$PASSPHRASE}" &
 ffmpeg -hide_banner -nostdin -nostats -loglevel warning \
   -re -f lavfi -i sine=frequency=440:sample_rate=48000 -ac 2 \
-  -vn -c:a aac -b:a 192k -map 0:a -flush_packets 1 -f tee \
-  "[f=mpegts:mpegts_flags=resend_headers:pes_payload_size=0:max_delay=0]udp://127.0.0.1:20010?pkt_size=1316|[f=mpegts:mpegts_flags=resend_headers:pes_payload_size=0:max_delay=0]udp://127.0.0.1:20011?pkt_size=1316" &
+  -vn -c:a aac -b:a 192k -map 0:a -f tee \
+  "[f=mpegts]udp://127.0.0.1:20010?pkt_size=1316|[f=mpegts]udp://127.0.0.1:20011?pkt_size=1316" &
 wait -n

@@ -23,6 +23,6 @@ relay 20040 "srt://info-a:10200?mode=caller&latency=200${PASSPHRASE:+&passphrase
 relay 20041 "srt://info-b:10200?mode=caller&latency=200${PASSPHRASE:+&passphrase=$PASSPHRASE}" &
 ffmpeg -hide_banner -nostdin -nostats -loglevel warning \
   -re -f lavfi -i sine=frequency=440:sample_rate=48000 -ac 2 \
-  -vn -c:a aac -b:a 192k -map 0:a -flush_packets 1 -f tee \
-  "[f=mpegts:mpegts_flags=resend_headers:pes_payload_size=0:max_delay=0]udp://127.0.0.1:20040?pkt_size=1316|[f=mpegts:mpegts_flags=resend_headers:pes_payload_size=0:max_delay=0]udp://127.0.0.1:20041?pkt_size=1316" &
+  -vn -c:a aac -b:a 192k -map 0:a -f tee \
+  "[f=mpegts]udp://127.0.0.1:20040?pkt_size=1316|[f=mpegts]udp://127.0.0.1:20041?pkt_size=1316" &
 wait -n
