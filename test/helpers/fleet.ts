@@ -5,10 +5,13 @@
  * Every child is bounded in time and stopped by its PID.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadFleetFile } from "../../src/fleet/load.js";
+import type { FleetModel } from "../../src/fleet/model.js";
+import { renderFleet } from "../../src/fleet/render/index.js";
 import { NODE_FLAGS } from "../../src/node-flags.js";
 import { run, type Ran } from "./proc.js";
 
@@ -101,4 +104,31 @@ export async function runWithHosts(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The example fleet rendered into a temporary folder for the tools that check the files
+ * (fleet-validate*.test.ts). Readable by the tools' own users (varnishd).
+ */
+export function renderExample(): {
+  out: string;
+  files: Record<string, string>;
+  fleet: FleetModel;
+  hosts: string[];
+} {
+  const file = join(ROOT, "deploy/fleet.yaml");
+  const fleet = loadFleetFile(file);
+  const files = renderFleet(fleet, file);
+  const out = tempDir("antenne-render-");
+  chmodSync(out, 0o755);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(out, path)), { recursive: true });
+    writeFileSync(join(out, path), text, { mode: path.endsWith(".sh") ? 0o755 : 0o644 });
+  }
+  const hosts = [
+    ...fleet.channels.flatMap((c) => c.instances.map((i) => i.host)),
+    fleet.monitoring.listeners.host,
+    fleet.cache.host,
+  ];
+  return { out, files, fleet, hosts };
 }
