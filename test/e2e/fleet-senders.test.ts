@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { parse } from "yaml";
 import { freeTcpPort, freeUdpPort } from "../helpers/ports.js";
 import { until } from "../helpers/proc.js";
 import { Proc, renderWithCli, startInstance, tempDir } from "../helpers/fleet.js";
@@ -81,7 +82,7 @@ const alive = (pid: number) => {
 };
 
 test(
-  "the rendered studio sender puts its path on air on both instances; stopping it stops its children",
+  "the rendered studio sender puts its path on air on both instances; stopping it stops its children; compose's sender too",
   { timeout: 120_000 },
   async () => {
     const srtPort = await freeUdpPort();
@@ -138,6 +139,29 @@ test(
       () => [...kids, ...grandKids].every((pid) => !alive(pid)),
       10_000,
       "every child of the sender gone",
+    );
+
+    // compose's test sender for instance a: its command as compose runs it ($$ is compose's `$`,
+    // the environment interpolated as compose would), straight ffmpeg to the instance.
+    await until(
+      async () => (await status(p.a, "127.0.0.1"))?.active === "safety",
+      20_000,
+      "a back on safety",
+    );
+    const compose = parse(readFileSync(join(out, "compose.yaml"), "utf8")) as {
+      services: Record<string, { command: string[]; environment: Record<string, string> }>;
+    };
+    const svc = compose.services["sender-t-main-a"]!;
+    assert.equal(svc.environment.PASSPHRASE, "${T_PASS}");
+    const direct = new Proc("sh", ["-c", svc.command[0]!.replaceAll("$$", "$")], {
+      env: { PASSPHRASE: ENV.T_PASS },
+      maxLifetimeMs: 60_000,
+    });
+    procs.push(direct);
+    await until(
+      async () => (await status(p.a, "127.0.0.1"))?.active === "main",
+      30_000,
+      "compose's sender on air on a",
     );
   },
 );
