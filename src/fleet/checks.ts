@@ -38,6 +38,9 @@ function channelRefs(src: YamlSource, channels: LoadedChannel[]): ConfigIssue[] 
     const instances = Object.keys(c.entry.instances);
     if (instances.length === 0)
       out.push(src.atPath(`${at}.instances`, "a channel needs at least one instance"));
+    // Letters first: names become object and file names, and numeric keys reorder in a YAML map.
+    for (const name of instances.filter((n) => !/^[a-z][a-z0-9]*$/.test(n)))
+      out.push(src.atPath(`${at}.instances.${name}`, `instance name "${name}" must match [a-z][a-z0-9]*`));
     const paths = new Set<string>();
     c.entry.senders.forEach((s, i) => {
       const sp = `${at}.senders.${i}`;

@@ -50,7 +50,7 @@ const channel = z.strictObject({
   /** The channel file, relative to the fleet file. */
   file: z.string().min(1),
   /** Instance name → where it runs; list order is the cache's and Icecast's failover order. */
-  instances: z.record(z.string().regex(/^[a-z][a-z0-9]*$/, "must match [a-z][a-z0-9]*"), instance),
+  instances: z.record(z.string(), instance),
   senders: z.array(sender).default([]),
 });
 

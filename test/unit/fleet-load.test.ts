@@ -169,6 +169,12 @@ const CASES: [string, (s: string) => string, Record<string, string>, string[]][]
     ],
   ],
   [
+    "bad instance name",
+    (s) => s.replace("a: {}", "A: {}"),
+    {},
+    ['f.yaml:5:10: channels.0.instances.A: instance name "A" must match [a-z][a-z0-9]*'],
+  ],
+  [
     "one channel deployed twice",
     (s) => s.replace("channels:\n", "channels:\n  - { file: c.yaml, instances: { z: { host: other } } }\n"),
     {},
