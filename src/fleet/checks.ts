@@ -41,32 +41,38 @@ function channelRefs(src: YamlSource, channels: LoadedChannel[]): ConfigIssue[] 
     // Letters first: names become object and file names, and numeric keys reorder in a YAML map.
     for (const name of instances.filter((n) => !/^[a-z][a-z0-9]*$/.test(n)))
       out.push(src.atPath(`${at}.instances.${name}`, `instance name "${name}" must match [a-z][a-z0-9]*`));
-    const paths = new Set<string>();
-    c.entry.senders.forEach((s, i) => {
-      const sp = `${at}.senders.${i}`;
-      if (paths.has(s.path)) out.push(src.atPath(`${sp}.path`, `duplicate sender path "${s.path}"`));
-      paths.add(s.path);
-      const input = c.config.inputs.find((x) => x.id === s.input);
-      const listeners = c.config.inputs
-        .filter((x) => "srt" in x && x.srt.mode === "listener")
-        .map((x) => x.id);
-      if (!input || !("srt" in input) || input.srt.mode !== "listener") {
-        const why = input ? `input "${s.input}" is not an SRT listener` : `unknown input "${s.input}"`;
-        out.push(
-          src.atPath(`${sp}.input`, `${why} (SRT listeners of ${name}: ${listeners.join(", ") || "none"})`),
-        );
-      }
-      s.instances?.forEach((inst, k) => {
-        if (!instances.includes(inst))
-          out.push(
-            src.atPath(
-              `${sp}.instances.${k}`,
-              `unknown instance "${inst}" (${name} has ${instances.join(", ")})`,
-            ),
-          );
-      });
-    });
+    out.push(...senderRefs(src, c, instances));
   }
+  return out;
+}
+
+/** Each sender path names an SRT listener of its channel, and instances the channel has. */
+function senderRefs(src: YamlSource, c: LoadedChannel, instances: string[]): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const name = c.config.channel;
+  const listeners = c.config.inputs.filter((x) => "srt" in x && x.srt.mode === "listener").map((x) => x.id);
+  const paths = new Set<string>();
+  c.entry.senders.forEach((s, i) => {
+    const sp = `channels.${c.index}.senders.${i}`;
+    if (paths.has(s.path)) out.push(src.atPath(`${sp}.path`, `duplicate sender path "${s.path}"`));
+    paths.add(s.path);
+    const input = c.config.inputs.find((x) => x.id === s.input);
+    if (!input || !("srt" in input) || input.srt.mode !== "listener") {
+      const why = input ? `input "${s.input}" is not an SRT listener` : `unknown input "${s.input}"`;
+      out.push(
+        src.atPath(`${sp}.input`, `${why} (SRT listeners of ${name}: ${listeners.join(", ") || "none"})`),
+      );
+    }
+    s.instances?.forEach((inst, k) => {
+      if (!instances.includes(inst))
+        out.push(
+          src.atPath(
+            `${sp}.instances.${k}`,
+            `unknown instance "${inst}" (${name} has ${instances.join(", ")})`,
+          ),
+        );
+    });
+  });
   return out;
 }
 
