@@ -78,7 +78,9 @@ function loadChannel(
     };
   }
   try {
-    const config = parseChannel(text, path, placeholderEnv(text));
+    // File inputs live on the instances, not on the machine that renders: not probed here
+    // (checks.ts asks for absolute paths; each instance's `antenne run` checks the file).
+    const config = parseChannel(text, path, placeholderEnv(text), () => null);
     return { entry, index, src: parseYamlSource(text, path), text, config };
   } catch (err) {
     if (err instanceof ConfigError) return { issues: err.issues };

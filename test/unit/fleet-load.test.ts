@@ -151,13 +151,13 @@ const CASES: [string, (s: string) => string, Record<string, string>, string[]][]
     ],
   ],
   [
-    "two instances on one host: SRT port, API port and data folder clash",
+    "two instances on one host: API port, SRT port and data folder clash (in reading order)",
     (s) => s.replace("a: {}", "a: { host: h1 }").replace("b: {}", "b: { host: h1 }"),
     {},
     [
       "f.yaml:6:10: channels.0.instances.b: port clash: h1:8080/tcp of c-b API is already used by c-a API (channels.0.instances.a)",
-      "f.yaml:6:10: channels.0.instances.b.dataDir: data folder clash: h1:/var/lib/antenne of c-b is already used by c-a (channels.0.instances.a.dataDir)",
       "f.yaml:6:10: channels.0.instances.b: port clash: h1:9000/udp of c-b input main is already used by c-a input main (channels.0.instances.a)",
+      "f.yaml:6:10: channels.0.instances.b.dataDir: data folder clash: h1:/var/lib/antenne of c-b is already used by c-a (channels.0.instances.a.dataDir)",
     ],
   ],
   [
@@ -211,8 +211,8 @@ const CASES: [string, (s: string) => string, Record<string, string>, string[]][]
     (s) => s.replace("monitoring:\n", "monitoring:\n  alerts: { srtLossRatio: 2, blankForSec: 0 }\n"),
     {},
     [
-      "f.yaml:14:43: monitoring.alerts.blankForSec: must be a positive number (got 0)",
       "f.yaml:14:27: monitoring.alerts.srtLossRatio: must be below 1 (got 2)",
+      "f.yaml:14:43: monitoring.alerts.blankForSec: must be a positive number (got 0)",
     ],
   ],
   [
