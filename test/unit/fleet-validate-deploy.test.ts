@@ -4,13 +4,14 @@
  * needs: images, mounts that exist, secrets as references).
  */
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createRequire } from "node:module";
 import { parse, parseAllDocuments } from "yaml";
 import { Ajv2019 } from "ajv/dist/2019.js";
-import { renderExample } from "../helpers/fleet.js";
+import { IMAGE_UID } from "../../src/fleet/render/k8s.js";
+import { renderExample, ROOT } from "../helpers/fleet.js";
 import { run } from "../helpers/proc.js";
 
 const { out, files } = renderExample();
@@ -138,4 +139,21 @@ test("one instance's folder builds alone into the very objects of the whole tree
       whole.find((w) => w.kind === o.kind && w.metadata.name === o.metadata.name),
     );
   }
+});
+
+test("the Deployments run as the antenne image's user (Dockerfile USER)", () => {
+  const docker = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+  const user = /^USER (\d+):(\d+)$/m.exec(docker);
+  assert.ok(user, "the Dockerfile names its user numerically");
+  assert.equal(Number(user[1]), IMAGE_UID);
+  assert.equal(Number(user[2]), IMAGE_UID);
+  const dep = parse(files["k8s/fip/a/deployment.yaml"]!) as {
+    spec: { template: { spec: { securityContext: Record<string, unknown> } } };
+  };
+  assert.deepEqual(dep.spec.template.spec.securityContext, {
+    runAsNonRoot: true,
+    runAsUser: IMAGE_UID,
+    runAsGroup: IMAGE_UID,
+    fsGroup: IMAGE_UID,
+  });
 });

@@ -48,21 +48,11 @@ function transcoders(fleet: FleetModel): Record<string, Service> {
         command: ["run", "/etc/antenne/channel.yaml"],
         restart: "unless-stopped",
         environment: envOf([file]),
+        // The image's HEALTHCHECK reads /etc/antenne/channel.yaml for the API address.
         volumes: [
           `./instances/${inst.id}.yaml:/etc/antenne/channel.yaml:ro`,
           `${inst.id}-data:${inst.dataDir}`,
         ],
-        healthcheck: {
-          test: [
-            "CMD",
-            "node",
-            "-e",
-            `fetch('http://127.0.0.1:${inst.apiPort}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-          ],
-          interval: "5s",
-          timeout: "2s",
-          retries: 3,
-        },
         ...aliases([inst.host, inst.srtHost], inst.id),
       };
     }
@@ -93,9 +83,11 @@ function icecastServices(fleet: FleetModel): Record<string, Service> {
     out[`icecast-${s.name}-config`] = {
       image: fleet.images.antenne,
       entrypoint: ["node", FILL],
-      command: [`/etc/icecast-rendered/${file}`, "/run/icecast/icecast.xml"],
+      // The volume is mounted on the image's own home (owned by its non-root user, so a new
+      // volume is too); icecast2 reads it at /run/icecast.
+      command: [`/etc/icecast-rendered/${file}`, "/var/lib/antenne/icecast.xml"],
       environment: envOf(s.vars.map((v) => v ?? "")),
-      volumes: [`./icecast:/etc/icecast-rendered:ro`, `icecast-${s.name}-config:/run/icecast`],
+      volumes: [`./icecast:/etc/icecast-rendered:ro`, `icecast-${s.name}-config:/var/lib/antenne`],
     };
     out[`icecast-${s.name}`] = {
       image: fleet.images.icecast,

@@ -40,6 +40,9 @@ const metaLabels = (fleet: FleetModel, ch: ChannelModel, inst?: InstanceModel): 
   "antenne.io/fleet": fleet.name,
 });
 
+/** The antenne image's user and group (Dockerfile); a test keeps them in step. */
+export const IMAGE_UID = 10001;
+
 const INSTANCE_FILES = ["deployment.yaml", "service.yaml", "service-srt.yaml"];
 
 function kustomization(fleet: FleetModel, resources: string[], generators: { name: string; file: string }[]) {
@@ -162,7 +165,13 @@ function deployment(
               ],
             },
           },
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 },
+          // The image's user (Dockerfile `USER 10001:10001`); fsGroup makes the volume its own.
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: IMAGE_UID,
+            runAsGroup: IMAGE_UID,
+            fsGroup: IMAGE_UID,
+          },
           containers: [container(fleet, ch, inst, channelFile)],
           volumes: [
             { name: "channel", configMap: { name: `${inst.id}-channel` } },
