@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { freeTcpPort } from "../helpers/ports.js";
@@ -81,6 +81,10 @@ async function startIcecast(rendered: string, name: string): Promise<Proc> {
   return p;
 }
 
+const readLog = (f: string) =>
+  existsSync(join(dir, "log", f)) ? readFileSync(join(dir, "log", f), "utf8") : "";
+const state = (p: Proc) => (p.running ? "running" : `exited (${p.child.exitCode ?? p.child.signalCode})`);
+
 async function mountsOf(port: number, admin: string): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/admin/listmounts`, {
     headers: { authorization: `Basic ${Buffer.from(`admin:${admin}`).toString("base64")}` },
@@ -89,7 +93,7 @@ async function mountsOf(port: number, admin: string): Promise<string> {
 }
 
 test(
-  "Icecast master + relay from the render: instance a's mount, fallback to b on kill -9, back to a when it returns",
+  "Icecast master + relay from the render: instance a's mount, fallback to b on kill -9, back to a when it returns, then the safety file",
   { timeout: 170_000 },
   async () => {
     const p = {
@@ -131,8 +135,12 @@ test(
 
     const master = await startIcecast(join(out, "icecast/master.xml"), "master");
     const relay = await startIcecast(join(out, "icecast/relay-edge.xml"), "relay");
-    await until(async () => (await mountsOf(p.master, SECRETS.T_ADMIN)) !== "", 10_000, "master up");
-    await until(async () => (await mountsOf(p.relay, SECRETS.T_RELAY_ADMIN)) !== "", 10_000, "relay up");
+    const up = (port: number, admin: string, name: string, proc: Proc) =>
+      until(async () => (await mountsOf(port, admin)) !== "", 10_000, `${name} up`).catch((err: Error) => {
+        throw new Error(`${err.message}: ${state(proc)} ${proc.output}\n${readLog(`${name}-error.log`)}`);
+      });
+    await up(p.master, SECRETS.T_ADMIN, "master", master);
+    await up(p.relay, SECRETS.T_RELAY_ADMIN, "relay-edge", relay);
     if (process.getuid?.() === 0) {
       // It runs as icecast2, not root.
       const uid = execFileSync("ps", ["-o", "uid=", "-p", String(master.child.pid)])
@@ -161,7 +169,13 @@ test(
       const h = listener.hearing([440, 660, 1000]);
       return h.freq === f && h.share > 0.5 && h.db > -30;
     };
-    await until(hears(440), 20_000, "the relay listener hears instance a (440 Hz)");
+    await until(hears(440), 20_000, "the relay listener hears instance a (440 Hz)").catch((err: Error) => {
+      const heard = JSON.stringify(listener.hearing([440, 660, 1000]));
+      throw new Error(
+        `${err.message}: heard ${heard}; listener ${listener.errors}; master ${state(master)}; ` +
+          `relay log: ${readLog("relay-edge-error.log").slice(-2000)}`,
+      );
+    });
 
     await a.stop("SIGKILL");
     await until(hears(660), 10_000, "the listener moved to instance b (660 Hz)");
@@ -172,6 +186,16 @@ test(
     await until(hears(440), 30_000, "the listener moved back to instance a (fallback-override)");
     assert.ok(listener.running, `listener dropped: ${listener.errors}`);
     assert.ok(listener.longestStallMs < 3000, `audio stalled ${listener.longestStallMs} ms`);
+
+    // Both instances gone: the safety file (1000 Hz) keeps the listener on air.
+    await Promise.all([a.stop("SIGKILL"), b.stop("SIGKILL")]);
+    await until(hears(1000), 15_000, "the listener on the safety file").catch((err: Error) => {
+      const heard = JSON.stringify(listener.hearing([440, 660, 1000]));
+      throw new Error(
+        `${err.message}: heard ${heard}; listener ${listener.errors}; master log: ${readLog("master-error.log").slice(-2000)}`,
+      );
+    });
+    assert.ok(listener.running, `listener dropped: ${listener.errors}`);
     assert.ok(relay.running && master.running);
   },
 );
