@@ -185,6 +185,7 @@ function mountsOf(cfg: ChannelConfig, instances: InstanceModel[]): MountModel[] 
     sampleRate: cfg.audio.sampleRate,
     channels: cfg.audio.channels,
     instanceMounts: instances.map((i) => instanceMount(ice.mount, i.name)),
-    safetyFile: `/safety${ice.mount}`,
+    safetyMount: instanceMount(ice.mount, "safety"),
+    safetyFile: ice.mount.slice(1),
   }));
 }

@@ -44,7 +44,9 @@ export interface MountModel {
   channels: number;
   /** The mount each instance pushes, in instance order: "/fip-hifi-a.aac". */
   instanceMounts: string[];
-  /** Icecast file fallback when every instance is gone (under the master's webroot). */
+  /** The last fallback when every instance is gone: a mount fed by a looped safety file. */
+  safetyMount: string;
+  /** That file's name in the safety folder (icecast/safety/make-safety.sh makes it). */
   safetyFile: string;
 }
 

@@ -72,7 +72,8 @@ test("the example fleet in deploy/ loads: three channels, two instances each, se
     sampleRate: 48000,
     channels: 2,
     instanceMounts: ["/fip-hifi-a.aac", "/fip-hifi-b.aac"],
-    safetyFile: "/safety/fip-hifi.aac",
+    safetyMount: "/fip-hifi-safety.aac",
+    safetyFile: "fip-hifi.aac",
   });
   assert.equal(fip.senders[0]?.listener.passphrase, "${FIP_SRT_PASSPHRASE}");
   assert.equal(fip.senders[0]?.listener.port, 10000);

@@ -157,9 +157,9 @@ test("varnishd -C compiles the rendered VCL", async () => {
   }
 });
 
-test("sender scripts are valid bash", async () => {
+test("the rendered scripts are valid shell", async () => {
   const scripts = Object.keys(files).filter((p) => p.endsWith(".sh"));
-  assert.equal(scripts.length, 7);
+  assert.equal(scripts.length, 8); // 6 senders, the safety files and sources
   for (const s of scripts) {
     const r = await run("bash", ["-n", join(out, s)], { timeoutMs: 10_000 });
     assert.equal(r.code, 0, `${s}: ${r.stderr}`);
@@ -172,6 +172,7 @@ test("systemd-analyze verify accepts the rendered units (instances, listeners, s
     const units = [
       ["systemd/antenne@.service", "antenne@fip-a.service"],
       ["systemd/antenne-listeners.service", "antenne-listeners.service"],
+      ["systemd/antenne-icecast-safety.service", "antenne-icecast-safety.service"],
       ["senders/antenne-sender-fip-main.service", "antenne-sender-fip-main.service"],
     ];
     for (const [from, to] of units) writeFileSync(join(tmp, to!), files[from!]!);

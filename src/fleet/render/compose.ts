@@ -95,13 +95,19 @@ function icecastServices(fleet: FleetModel): Record<string, Service> {
       restart: "unless-stopped",
       depends_on: { [`icecast-${s.name}-config`]: { condition: "service_completed_successfully" } },
       ports: [`${s.port}:${s.port}`],
-      volumes: [
-        `icecast-${s.name}-config:/run/icecast:ro`,
-        `./icecast/safety:${ice.paths.webroot}/safety:ro`,
-      ],
+      volumes: [`icecast-${s.name}-config:/run/icecast:ro`],
       ...aliases([s.host], `icecast-${s.name}`),
     };
   }
+  // The last fallback of every listener mount: looped safety files into the master (safety.ts).
+  out["icecast-safety"] = {
+    image: fleet.images.antenne,
+    entrypoint: ["bash", "/safety/safety-sources.sh", "/safety"],
+    restart: "unless-stopped",
+    environment: envOf([ice.master.sourcePassword ?? ""]),
+    volumes: ["./icecast/safety:/safety:ro"],
+    depends_on: ["icecast-master"],
+  };
   return out;
 }
 

@@ -3,9 +3,10 @@
  *
  * Master: each instance pushes its own mount (/fip-hifi-a.aac, /fip-hifi-b.aac); the
  * listener-facing mount (/fip-hifi.aac) has no source of its own and falls back along the
- * instances in fleet order, then to a safety file under the webroot. Icecast resolves a listener
- * of a source-less mount through its fallback chain, moves listeners to the fallback when a source
- * dies, and `fallback-override` moves them back when a preferred instance returns.
+ * instances in fleet order, then to a safety mount (/fip-hifi-safety.aac) fed by a looped file
+ * (safety.ts says why not Icecast's file fallback). Icecast resolves a listener of a source-less
+ * mount through its fallback chain, moves listeners to the fallback when a source dies, and
+ * `fallback-override` moves them back when a preferred instance returns.
  *
  * Relays pull each listener-facing mount with an explicit <relay> (on demand when configured).
  * Not `<master-server>`: it relays the master's stream list, which holds the instances' mounts
@@ -90,7 +91,7 @@ function common(
 
 function channelMounts(ch: ChannelModel): string[] {
   return ch.mounts.flatMap((m) => {
-    const chain = [...m.instanceMounts, m.safetyFile];
+    const chain = [...m.instanceMounts, m.safetyMount];
     const listenerFacing = xmlEl(
       "mount",
       [xmlEl("mount-name", m.mount, "", 2), xmlEl("fallback-mount", chain[0]!, "", 2)],
@@ -118,7 +119,8 @@ function channelMounts(ch: ChannelModel): string[] {
 
 export function renderIcecastMaster(fleet: FleetModel): string {
   const ice = fleet.icecast!;
-  const sources = fleet.channels.reduce((n, c) => n + c.mounts.length * c.instances.length, 0);
+  // Each instance's mounts and each safety mount.
+  const sources = fleet.channels.reduce((n, c) => n + c.mounts.length * (c.instances.length + 1), 0);
   const body = [
     ...common(ice, {
       name: "master",
@@ -163,32 +165,4 @@ export function renderIcecastRelay(fleet: FleetModel, relay: Icecast["relays"][n
     ...relays,
   ];
   return `${HEADER(`Icecast relay ${relay.name} of fleet ${fleet.name}`)}\n<icecast>\n${body.join("\n")}\n</icecast>\n`;
-}
-
-/**
- * icecast/safety/make-safety.sh: makes every safety file (the last fallback of each
- * listener-facing mount) from one audio file, in the mount's codec, bit rate and format, so a
- * listener moved onto it keeps decoding. Copy the results to <webroot>/safety/ on the master.
- */
-export function renderSafetyScript(fleet: FleetModel): string {
-  const lines = fleet.channels.flatMap((ch) =>
-    ch.mounts.map((m) => {
-      const codec = m.codec === "aac" ? "-c:a aac -f adts" : "-c:a libmp3lame -f mp3";
-      return (
-        `ffmpeg -hide_banner -loglevel error -y -i "$SRC" -vn -ac ${m.channels} -ar ${m.sampleRate} ` +
-        `-b:a ${Math.round(m.bitrate / 1000)}k ${codec} "$OUT${m.mount}"`
-      );
-    }),
-  );
-  return [
-    "#!/bin/sh",
-    `# Safety files of fleet ${fleet.name}, rendered by \`antenne render\`: do not edit.`,
-    "# usage: make-safety.sh SOURCE_AUDIO [OUT_DIR]   (then copy OUT_DIR to <webroot>/safety/)",
-    "set -eu",
-    'SRC="$1"',
-    'OUT="${2:-.}"',
-    'mkdir -p "$OUT"',
-    ...lines,
-    "",
-  ].join("\n");
 }

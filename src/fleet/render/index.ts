@@ -7,10 +7,11 @@ import { referencedVars } from "../env-refs.js";
 import { renderInstanceChannel } from "../instance-channel.js";
 import type { FleetModel } from "../model.js";
 import { renderCompose } from "./compose.js";
-import { renderIcecastMaster, renderIcecastRelay, renderSafetyScript } from "./icecast.js";
+import { renderIcecastMaster, renderIcecastRelay } from "./icecast.js";
 import { renderK8s } from "./k8s.js";
 import { renderMonitoring } from "./monitoring.js";
 import { renderNginx } from "./nginx.js";
+import { makeSafetyScript, safetySourcesScript } from "./safety.js";
 import { renderSenders } from "./senders.js";
 import { renderSystemd } from "./systemd.js";
 import { byCode } from "./text.js";
@@ -20,7 +21,8 @@ function icecast(fleet: FleetModel): Record<string, string> {
   if (!fleet.icecast) return {};
   const out: Record<string, string> = {
     "icecast/master.xml": renderIcecastMaster(fleet),
-    "icecast/safety/make-safety.sh": renderSafetyScript(fleet),
+    "icecast/safety/make-safety.sh": makeSafetyScript(fleet),
+    "icecast/safety/safety-sources.sh": safetySourcesScript(fleet),
   };
   for (const r of fleet.icecast.relays) out[`icecast/relay-${r.name}.xml`] = renderIcecastRelay(fleet, r);
   return out;

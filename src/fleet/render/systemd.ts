@@ -1,8 +1,8 @@
 /**
  * Bare hosts: systemd units for what runs on the fleet's own machines. One template unit runs
  * any instance (`systemctl enable --now antenne@fip-a` on the host where fip-a runs) from its
- * rendered channel file, one unit runs the listeners service, and a drop-in fills the Icecast
- * secrets into Debian's icecast2 configuration before it starts. Paths: antenne installed in
+ * rendered channel file, one unit runs the listeners service, one feeds the Icecast safety mounts,
+ * and a drop-in fills the Icecast secrets into Debian's icecast2 configuration before it starts. Paths: antenne installed in
  * /opt/antenne (npm ci && npm run build), rendered files copied to /etc/antenne/, secrets in
  * /etc/antenne/secrets.env (see docs/deploy.md).
  */
@@ -59,6 +59,27 @@ function listenersUnit(fleet: FleetModel, fleetFile: string): string {
   ].join("\n");
 }
 
+/** The safety mounts' feeder, on the master's host (files in /etc/antenne/icecast/safety/). */
+function safetyUnit(fleet: FleetModel): string {
+  return [
+    HEADER,
+    "[Unit]",
+    `Description=antenne safety mounts on the Icecast master (fleet ${fleet.name})`,
+    "After=icecast2.service",
+    "",
+    "[Service]",
+    "EnvironmentFile=/etc/antenne/secrets.env",
+    "ExecStart=/bin/bash /etc/antenne/icecast/safety/safety-sources.sh /etc/antenne/icecast/safety",
+    "Restart=always",
+    "RestartSec=2",
+    "DynamicUser=yes",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}
+
 /** Drop-in for Debian's icecast2.service: the rendered config with its secrets filled in. */
 function icecastDropIn(file: string): string {
   return [
@@ -79,6 +100,7 @@ export function renderSystemd(fleet: FleetModel, fleetFile: string): Record<stri
   };
   if (fleet.icecast) {
     out["systemd/icecast2-master.conf"] = icecastDropIn("master.xml");
+    out["systemd/antenne-icecast-safety.service"] = safetyUnit(fleet);
     for (const r of fleet.icecast.relays)
       out[`systemd/icecast2-relay-${r.name}.conf`] = icecastDropIn(`relay-${r.name}.xml`);
   }

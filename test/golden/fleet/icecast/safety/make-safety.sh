@@ -1,6 +1,6 @@
 #!/bin/sh
 # Safety files of fleet radio, rendered by `antenne render`: do not edit.
-# usage: make-safety.sh SOURCE_AUDIO [OUT_DIR]   (then copy OUT_DIR to <webroot>/safety/)
+# usage: make-safety.sh SOURCE_AUDIO [OUT_DIR]   (OUT_DIR: where safety-sources.sh reads them)
 set -eu
 SRC="$1"
 OUT="${2:-.}"
