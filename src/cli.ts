@@ -5,6 +5,7 @@ import { systemClock } from "./clock/clock.js";
 import { ConfigError, loadChannelFile } from "./config/load.js";
 import { startDaemon } from "./daemon.js";
 import { runDemo } from "./demo.js";
+import { listenersCommand, renderCommand } from "./fleet/commands.js";
 import { createLogger } from "./log.js";
 import { NODE_FLAGS } from "./node-flags.js";
 import { waitForSignal } from "./signals.js";
@@ -20,12 +21,23 @@ Usage:
   antenne run <channel.yaml> [--log-pretty]   run one channel until SIGTERM/SIGINT
   antenne check <file>...                     validate channel files (exit 1 on any error)
   antenne demo [--log-pretty]                 the demo channel, fed by built-in SRT test senders
+  antenne render --out DIR <fleet.yaml>       write the configuration of every component of a fleet
+  antenne render --check <fleet.yaml>         validate a fleet file and its channel files, write nothing
+  antenne listeners <fleet.yaml> [--syslog-port N] [--http-port N]
+                                              count live listeners (ports override the fleet file's
+                                              monitoring.listeners.syslogPort / httpPort)
   antenne --help | --version
 
 Logs are JSON lines on stdout (human-readable with --log-pretty or on a TTY).
-See README.md for the channel file format.`;
+See README.md for the channel file format, docs/deploy.md for fleets.`;
 
 async function main(argv: string[]): Promise<number> {
+  // Fleet commands parse their own flags.
+  if (argv[0] === "render") return renderCommand(argv.slice(1));
+  if (argv[0] === "listeners") {
+    const rest = argv.slice(1).filter((a) => a !== "--log-pretty");
+    return listenersCommand(rest, rest.length < argv.length - 1 ? true : undefined);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
