@@ -9,12 +9,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
-# Installs only what is missing, so a second run costs nothing.
+# Installs only what is missing, so a second run costs nothing. The fleet tests need a kubectl
+# (kustomize): Debian's kubernetes-client, unless one is already on the PATH.
 system-deps: PACKAGES ?= $(TEST_PACKAGES)
 system-deps:
 	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	if [ "$(PACKAGES)" = "$(TEST_PACKAGES)" ] && ! command -v kubectl >/dev/null; then \
+	  missing="$$missing kubernetes-client"; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
