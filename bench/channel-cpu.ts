@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure, type Usage } from "./proc-stats.js";
 import { NODE_FLAGS } from "../src/node-flags.js";
+import { freeTcpPort } from "../test/helpers/ports.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 /** Rounds of (ffmpeg, antenne), interleaved so that drifts of a shared machine hit both alike. */
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
   }[] = [];
   for (let r = 1; r <= ROUNDS; r++) {
     const ff = await run("ffmpeg", plainFfmpeg(dir));
-    const port = 20000 + Math.floor(Math.random() * 10000);
+    const port = await freeTcpPort();
     const daemon = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, port)], { stdio: "ignore" });
     const ch = await run("antenne", daemon);
     const row = {

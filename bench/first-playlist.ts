@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../src/node-flags.js";
+import { freeTcpPort } from "../test/helpers/ports.js";
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const SEGMENT_SEC = 2;
@@ -42,7 +43,7 @@ const listsSegment = (path: string) => existsSync(path) && readFileSync(path, "u
 
 async function once(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "antenne-first-"));
-  const port = 20000 + Math.floor(Math.random() * 10000);
+  const port = await freeTcpPort();
   const t0 = performance.now();
   const child = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, port)], {
     stdio: "ignore",

@@ -15,9 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseIcecastStats } from "../src/output/icecast/stats.js";
-import { IcecastServer, freePort } from "../test/helpers/icecast-server.js";
+import { IcecastServer } from "../test/helpers/icecast-server.js";
 import { measure } from "./proc-stats.js";
 import { NODE_FLAGS } from "../src/node-flags.js";
+import { freeTcpPort } from "../test/helpers/ports.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -67,7 +68,7 @@ interface Sample {
 }
 
 async function once(dir: string, c: Case, ice: IcecastServer): Promise<Sample> {
-  const port = await freePort();
+  const port = await freeTcpPort();
   const child: ChildProcess = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, c, port, ice)], {
     stdio: "ignore",
   });

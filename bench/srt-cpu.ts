@@ -7,30 +7,19 @@
  *   node dist/bench/srt-cpu.js            (BENCH_SECONDS=30 per phase by default)
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { measure } from "./proc-stats.js";
 import { NODE_FLAGS } from "../src/node-flags.js";
+import { freeTcpPort, freeUdpPort } from "../test/helpers/ports.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP = 8;
 const INPUTS = 3;
 const CLI = fileURLToPath(new URL("../src/cli.js", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket("udp4");
-    s.once("error", reject);
-    s.bind(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function channelFile(dir: string, api: number, ports: number[]): string {
   const file = join(dir, "bench.yaml");
@@ -105,7 +94,7 @@ async function phase(daemon: ChildProcess, api: number) {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "antenne-srt-bench-"));
-  const api = 20000 + Math.floor(Math.random() * 10000);
+  const api = await freeTcpPort();
   const ports = await Promise.all(Array.from({ length: INPUTS }, () => freeUdpPort()));
   console.log(
     `# SRT input CPU benchmark: ${SECONDS} s per phase after ${WARMUP} s warm-up, ${new Date().toISOString()}`,

@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../src/node-flags.js";
-import { freePort, killAll } from "../test/e2e/srt-helpers.js";
+import { killAll } from "../test/e2e/srt-helpers.js";
 import { freeTcpPort } from "../test/helpers/ports.js";
 import { runCase } from "../test/helpers/stock-case.js";
 import { hitlessSpec, hitlessVerdict } from "../test/helpers/stock-hitless.js";
@@ -34,6 +34,7 @@ import { ffmpegCaller } from "../test/helpers/stock-senders.js";
 import { silenceVerdict } from "../test/helpers/stock-silence.js";
 import { toneVerdict, type ToneVerdict } from "../test/helpers/stock-verdict.js";
 import { measure } from "./proc-stats.js";
+import { freeUdpPort } from "../test/helpers/ports.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const ONLY = process.env.BENCH_ONLY ?? "";
@@ -136,7 +137,7 @@ api: { listen: "127.0.0.1:${api}" }
 async function cpu(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "antenne-stock-cpu-"));
   const api = await freeTcpPort();
-  const ports = await Promise.all(Array.from({ length: INPUTS }, () => freePort()));
+  const ports = await Promise.all(Array.from({ length: INPUTS }, () => freeUdpPort()));
   const daemon: ChildProcess = spawn("node", [...NODE_FLAGS, CLI, "run", channelFile(dir, api, ports)], {
     stdio: "ignore",
     cwd: dir,

@@ -3,7 +3,7 @@
  * running antenne channel with two real SRT tone senders (main 440 Hz, backup 660 Hz),
  * measured on the decoded HLS output (PROGRAM-DATE-TIME maps samples to wall time), over
  * BENCH_REPS repetitions each (default 20). If Liquidsoap is installed, the reference job
- * (/work/shared/reference/liquidsoap-channel.liq) runs the same failover scenario in the
+ * (../shared/reference/liquidsoap-channel.liq) runs the same failover scenario in the
  * same run and the ratios are printed. Prints only; no asserts.
  *
  *   npx tsc -p . && node dist/bench/switch-latency.js
@@ -37,8 +37,10 @@ import {
   toneSender,
 } from "../test/helpers/program-audio.js";
 import { sleep, until } from "../test/helpers/proc.js";
-import { freePort, kill, killAll } from "../test/e2e/srt-helpers.js";
+import { kill, killAll } from "../test/e2e/srt-helpers.js";
 import { systemClock } from "../src/clock/clock.js";
+import { freeUdpPort } from "../test/helpers/ports.js";
+import { fileURLToPath } from "node:url";
 
 const REPS = Number(process.env.BENCH_REPS ?? 20);
 const TOKEN = "bench-token";
@@ -46,7 +48,8 @@ const MAIN = 440;
 const BACKUP = 660;
 const GAP_THRESHOLD = 0.01;
 const MS = RATE / 1000;
-const LIQ = "/work/shared/reference/liquidsoap-channel.liq";
+/** ../shared beside the repository (compiled to dist/bench/: three levels up is its parent). */
+const LIQ = fileURLToPath(new URL("../../../shared/reference/liquidsoap-channel.liq", import.meta.url));
 
 interface Stats {
   median: number;
@@ -72,7 +75,7 @@ interface Failover {
 // ---------------------------------------------------------------- antenne
 async function benchAntenne(): Promise<{ runs: Failover[]; manual: number[] }> {
   const dir = tempDir("antenne-bench-switch-");
-  const ports = { main: await freePort(), backup: await freePort() };
+  const ports = { main: await freeUdpPort(), backup: await freeUdpPort() };
   const api = await freeTcpPort();
   const yaml = `
 channel: bench
@@ -196,7 +199,7 @@ async function benchLiquidsoap(): Promise<{ runs: Failover[] } | { skipped: stri
   mkdirSync(hlsDir);
   mkdirSync(keep);
   const events = join(dir, "events.log");
-  const ports = { main: await freePort(), backup: await freePort() };
+  const ports = { main: await freeUdpPort(), backup: await freeUdpPort() };
   const lifetime = 60 + REPS * 40;
   const liq: ChildProcess = spawn("liquidsoap", [LIQ], {
     cwd: dir,

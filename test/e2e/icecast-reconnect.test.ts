@@ -9,8 +9,9 @@ import { silentLogger } from "../../src/log.js";
 import { IcecastOutput } from "../../src/output/icecast/source-client.js";
 import { parseIcecastStats } from "../../src/output/icecast/stats.js";
 import { FfmpegFeed } from "../helpers/icecast-feed.js";
-import { IcecastServer, sleep, waitFor } from "../helpers/icecast-server.js";
+import { IcecastServer } from "../helpers/icecast-server.js";
 import { componentDeps } from "../helpers/deps.js";
+import { sleep, until } from "../helpers/proc.js";
 
 let server: IcecastServer;
 let feed: FfmpegFeed;
@@ -61,12 +62,12 @@ void test("server stopped: backoff without throwing, the feed keeps flowing; ser
   const states: string[] = [];
   out.on("state", (e) => states.push(e.state));
   out.start();
-  await waitFor("mount up", 10_000, async () => (await mounts()).has("/restart.aac"));
+  await until(async () => (await mounts()).has("/restart.aac"), 10_000, "mount up");
   assert.equal(await out.updateMetadata({ artist: "Édith Piaf", title: "Padam" }), true);
   await sleep(1000);
 
   await server.stop();
-  await waitFor("backoff", 5000, () => out.status().state === "backoff");
+  await until(() => out.status().state === "backoff", 5000, "backoff");
   const framesAtStop = feed.frames;
   const sentAtStop = out.status().sentBytes;
   // ~3 s down: the client retries (1 s, 2 s …) and every frame is still accepted in real time.
@@ -85,16 +86,20 @@ void test("server stopped: backoff without throwing, the feed keeps flowing; ser
 
   await server.restart();
   const upAt = Date.now();
-  await waitFor("mount back", 5000, async () => (await mounts()).has("/restart.aac"));
+  await until(async () => (await mounts()).has("/restart.aac"), 5000, "mount back");
   const backMs = Date.now() - upAt;
   assert.ok(backMs <= 5000, `mount back after ${backMs} ms`);
-  await waitFor("running", 2000, () => out.status().state === "running");
+  await until(() => out.status().state === "running", 2000, "running");
   assert.ok(states.includes("backoff") && states.at(-1) === "running", states.join(","));
   // Now-playing is sent again to the new server instance.
-  await waitFor("title restored", 5000, async () => {
-    const m = parseIcecastStats(await server.stats());
-    return m.get("/restart.aac")?.title === "Édith Piaf - Padam";
-  });
+  await until(
+    async () => {
+      const m = parseIcecastStats(await server.stats());
+      return m.get("/restart.aac")?.title === "Édith Piaf - Padam";
+    },
+    5000,
+    "title restored",
+  );
   const sent = out.status().sentBytes;
   await sleep(1500);
   assert.ok(out.status().sentBytes > sent, "streaming again");
@@ -105,12 +110,12 @@ void test("wrong password: 401 'bad credentials' recorded and counted, no crash,
     url: server.sourceUrl("badpass.aac", "wrong-password"),
   });
   bad.start();
-  await waitFor("401 recorded", 5000, () => bad.status().restarts >= 1);
+  await until(() => bad.status().restarts >= 1, 5000, "401 recorded");
   const st = bad.status();
   assert.match(st.lastError ?? "", /^401 bad credentials/);
   assert.equal(st.state, "backoff");
   assert.equal(st.sentBytes, 0);
-  await waitFor("a retry", 5000, () => bad.status().restarts >= 2);
+  await until(() => bad.status().restarts >= 2, 5000, "a retry");
   assert.equal((await mounts()).has("/badpass.aac"), false);
   await bad.close();
   assert.equal(bad.status().state, "stopped");
@@ -119,16 +124,16 @@ void test("wrong password: 401 'bad credentials' recorded and counted, no crash,
 void test("a second source on a busy mount: 'mount in use', the first one keeps the mount", async () => {
   const first = output("busy.aac");
   first.start();
-  await waitFor("first running", 10_000, () => first.status().state === "running");
+  await until(() => first.status().state === "running", 10_000, "first running");
   const second = output("busy.aac", { id: "busy-2" });
   second.start();
-  await waitFor("second refused", 5000, () => second.status().restarts >= 1);
+  await until(() => second.status().restarts >= 1, 5000, "second refused");
   assert.match(second.status().lastError ?? "", /mount in use/);
   assert.equal(second.status().state, "backoff");
   assert.equal(first.status().state, "running");
   assert.equal(first.status().restarts, 0);
   // When the first source leaves, the second takes the mount on its next attempt.
   await first.close();
-  await waitFor("second takes over", 10_000, () => second.status().state === "running");
-  await waitFor("mount served", 5000, async () => (await mounts()).has("/busy.aac"));
+  await until(() => second.status().state === "running", 10_000, "second takes over");
+  await until(async () => (await mounts()).has("/busy.aac"), 5000, "mount served");
 });

@@ -10,8 +10,9 @@ import { silentLogger } from "../../src/log.js";
 import { IcecastOutput } from "../../src/output/icecast/source-client.js";
 import { parseIcecastStats } from "../../src/output/icecast/stats.js";
 import { FfmpegFeed, listen, toneStrength, zeroCrossingHz } from "../helpers/icecast-feed.js";
-import { IcecastServer, waitFor } from "../helpers/icecast-server.js";
+import { IcecastServer } from "../helpers/icecast-server.js";
 import { componentDeps } from "../helpers/deps.js";
+import { until } from "../helpers/proc.js";
 
 let server: IcecastServer;
 let aacFeed: FfmpegFeed;
@@ -68,10 +69,14 @@ after(async () => {
 });
 
 void test("both mounts appear in /admin/stats with content type, bitrate and stream headers", async () => {
-  const stats = await waitFor("both mounts in /admin/stats", 10_000, async () => {
-    const m = parseIcecastStats(await server.stats());
-    return m.has("/test-hifi.aac") && m.has("/test-midfi.mp3") ? m : null;
-  });
+  const stats = await until(
+    async () => {
+      const m = parseIcecastStats(await server.stats());
+      return m.has("/test-hifi.aac") && m.has("/test-midfi.mp3") ? m : null;
+    },
+    10_000,
+    "both mounts in /admin/stats",
+  );
   const aac = stats.get("/test-hifi.aac")!;
   const mp3 = stats.get("/test-midfi.mp3")!;
   assert.equal(aac.contentType, "audio/aac");
@@ -133,7 +138,7 @@ void test("ffmpeg listeners decode ~10 s of the right tone from each mount; list
 });
 
 void test("listener count drops back to 0 once the listeners left", async () => {
-  await waitFor("0 listeners polled", 8000, () => aacOut.status().listeners === 0);
+  await until(() => aacOut.status().listeners === 0, 8000, "0 listeners polled");
 });
 
 // Icecast 2.4 converts titles to the mount's <charset> (ISO-8859-1 unless configured): Latin-1
@@ -144,10 +149,14 @@ void test("now-playing in UTF-8 reaches both mounts (admin credentials and sourc
     await mp3Out.updateMetadata({ artist: "Édith Piaf", title: "Non, je ne regrette rien" }),
     true,
   );
-  const stats = await waitFor("titles in stats", 5000, async () => {
-    const m = parseIcecastStats(await server.stats());
-    return m.get("/test-hifi.aac")?.title && m.get("/test-midfi.mp3")?.title ? m : null;
-  });
+  const stats = await until(
+    async () => {
+      const m = parseIcecastStats(await server.stats());
+      return m.get("/test-hifi.aac")?.title && m.get("/test-midfi.mp3")?.title ? m : null;
+    },
+    5000,
+    "titles in stats",
+  );
   assert.equal(stats.get("/test-hifi.aac")?.title, "Édith Piaf - La vie en rose");
   assert.equal(stats.get("/test-midfi.mp3")?.title, "Édith Piaf - Non, je ne regrette rien");
   const json = await server.statusJson();

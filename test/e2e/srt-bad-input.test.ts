@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { join } from "node:path";
 import { after, afterEach, before, describe, test } from "node:test";
 import type { Daemon } from "../../src/daemon.js";
 import type { InputStatus } from "../../src/channel/view.js";
-import { run, until } from "../helpers/proc.js";
+import { run, sleep, until } from "../helpers/proc.js";
+import { seededBytes, seededRandom } from "../helpers/random.js";
 import { tempDir } from "../helpers/channel.js";
 import {
   LogSink,
@@ -27,12 +27,12 @@ import {
   lastSegmentWallMs,
   peerOf,
 } from "./srt-daemon-helpers.js";
-import { freePort, kill, spawnBounded } from "./srt-helpers.js";
+import { kill, spawnBounded } from "./srt-helpers.js";
+import { freeUdpPort } from "../helpers/ports.js";
 
 const BUFFER_MS = 300;
 const SEGMENT_SEC = 2;
 const PASS = "bad-input-secret-1";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Sample {
   t: number;
@@ -87,7 +87,7 @@ describe("bad input on one SRT input never disturbs the rest of the channel", { 
   };
 
   before(async () => {
-    [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
+    [portA, portB, portC] = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
     d = await startLoggedDaemon(
       (api) => `
 channel: bad
@@ -154,8 +154,9 @@ api: { listen: "127.0.0.1:${api}" }
     const from = samples.length;
     const before = await a();
     const udp = createSocket("udp4");
+    const rnd = seededRandom(0xbad);
     for (let i = 0; i < 2000; i++) {
-      const b = randomBytes(1 + Math.floor(Math.random() * 1400));
+      const b = seededBytes(rnd, 1 + Math.floor(rnd() * 1400));
       // A third look like SRT control packets (high bit set): handshakes from nowhere.
       if (i % 3 === 0) b[0] = 0x80 | (b[0]! & 0x7f);
       await new Promise<void>((r) => udp.send(b, portA, "127.0.0.1", () => r()));
@@ -180,7 +181,8 @@ api: { listen: "127.0.0.1:${api}" }
         30_000,
       ),
     );
-    const feed = setInterval(() => slt.stdin?.write(randomBytes(1316)), 20);
+    const garbage = seededRandom(0x6a7b);
+    const feed = setInterval(() => slt.stdin?.write(seededBytes(garbage, 1316)), 20);
     try {
       await until(async () => (await a()).state === "connected", 5000, "random-bytes sender connected");
       const t0 = performance.now();

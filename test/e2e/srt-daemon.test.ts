@@ -21,7 +21,8 @@ import {
   toneInHls,
   type Codec,
 } from "./srt-daemon-helpers.js";
-import { freePort, kill } from "./srt-helpers.js";
+import { kill } from "./srt-helpers.js";
+import { freeUdpPort } from "../helpers/ports.js";
 
 const BUFFER_MS = 300;
 const PASS = "daemon-test-secret-1";
@@ -120,7 +121,7 @@ describe("SRT inputs through a running daemon", { timeout: 240_000 }, () => {
   let d: Daemon;
 
   before(async () => {
-    for (const c of CASES) ports.set(c.id, await freePort());
+    for (const c of CASES) ports.set(c.id, await freeUdpPort());
     // Listeners our caller inputs connect to come first, so the first attempt succeeds.
     for (const c of CASES.filter((x) => x.mode === "caller")) peers.push(...c.peer(ports.get(c.id)!));
     await new Promise((r) => setTimeout(r, 300));

@@ -1,6 +1,5 @@
 /** Shared by the SRT e2e tests: real peers on loopback, every child bounded in time. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { silentLogger } from "../../src/log.js";
 import type { SrtOptions } from "../../src/config/schema.js";
 import { SrtInput } from "../../src/input/srt/srt-input.js";
@@ -39,32 +38,6 @@ export function kill(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL"): P
 
 export async function killAll(): Promise<void> {
   await Promise.all([...children].map((c) => kill(c)));
-}
-
-/** A UDP port nobody uses right now (SRT runs over UDP). */
-export function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket(host.includes(":") ? "udp6" : "udp4");
-    s.on("error", reject);
-    s.bind(0, host, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<number> {
-  const t0 = performance.now();
-  while (!cond()) {
-    if (performance.now() - t0 > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
-  return performance.now() - t0;
 }
 
 const SINE = [

@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseChannel, type ChannelConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
@@ -7,9 +5,7 @@ import { createLogger, silentLogger } from "../../src/log.js";
 import { freeTcpPort } from "./ports.js";
 import { systemClock } from "../../src/clock/clock.js";
 
-export function tempDir(prefix = "antenne-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir } from "./temp.js";
 
 /** Builds a channel config from YAML text written relative to `dir` (the channel file's folder). */
 export function channelConfig(yaml: string, dir: string, env: Record<string, string> = {}): ChannelConfig {

@@ -5,8 +5,7 @@
  * Every child is bounded in time and stopped by its PID.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadFleetFile } from "../../src/fleet/load.js";
@@ -14,6 +13,7 @@ import type { FleetModel } from "../../src/fleet/model.js";
 import { renderFleet } from "../../src/fleet/render/index.js";
 import { NODE_FLAGS } from "../../src/node-flags.js";
 import { run, type Ran } from "./proc.js";
+import { tempDir } from "./temp.js";
 
 export const CLI = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
 export const FILL_SECRETS = fileURLToPath(new URL("../../src/fleet/fill-secrets-main.js", import.meta.url));
@@ -64,9 +64,7 @@ export class Proc {
   }
 }
 
-export function tempDir(prefix = "antenne-fleet-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir };
 
 /** `antenne render --out OUT FLEET` through the CLI. */
 export async function renderWithCli(fleetFile: string, out: string): Promise<void> {

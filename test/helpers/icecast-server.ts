@@ -1,16 +1,19 @@
 /**
  * A real, private icecast2 on a loopback port for e2e tests: generated config in a temp
- * dir (from /work/shared/reference/icecast.xml.in when present, else the same template
+ * dir (from ../shared/reference/icecast.xml.in when present, else the same template
  * inlined), started as a child process and stopped by its PID, never by name.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freeTcpPort } from "./ports.js";
+import { sleep } from "./proc.js";
+import { fileURLToPath } from "node:url";
 
-const TEMPLATE_PATH = "/work/shared/reference/icecast.xml.in";
+/** ../shared beside the repository (compiled to dist/test/helpers/: four levels up is its parent). */
+const TEMPLATE_PATH = fileURLToPath(new URL("../../../../shared/reference/icecast.xml.in", import.meta.url));
 const ICECAST_BIN = "/usr/bin/icecast2";
 
 const FALLBACK_TEMPLATE = `<icecast>
@@ -62,18 +65,6 @@ const live = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const c of live) if (c.pid !== undefined && c.exitCode === null) c.kill("SIGKILL");
 });
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export function renderIcecastConfig(
   template: string,
@@ -171,8 +162,8 @@ export class IcecastServer {
   static async start(
     opts: { password?: string; extraXml?: string; tls?: boolean } = {},
   ): Promise<IcecastServer> {
-    const srv = new IcecastServer(await freePort(), opts);
-    if (opts.tls) srv.tls = { port: await freePort(), ...selfSignedCert(srv.dir) };
+    const srv = new IcecastServer(await freeTcpPort(), opts);
+    if (opts.tls) srv.tls = { port: await freeTcpPort(), ...selfSignedCert(srv.dir) };
     await srv.launch();
     return srv;
   }
@@ -306,34 +297,5 @@ export class IcecastServer {
   async dispose(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
-export async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  fn: () => Promise<T> | T,
-  everyMs = 100,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown = null;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`,
-      );
-    }
-    await sleep(everyMs);
   }
 }

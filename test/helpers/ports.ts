@@ -14,12 +14,12 @@ export function freeTcpPort(): Promise<number> {
   });
 }
 
-/** A UDP port free on 127.0.0.1 right now (SRT runs over UDP). */
-export function freeUdpPort(): Promise<number> {
+/** A UDP port free on `host` right now (SRT runs over UDP). */
+export function freeUdpPort(host = "127.0.0.1"): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = createSocket("udp4");
+    const s = createSocket(host.includes(":") ? "udp6" : "udp4");
     s.once("error", reject);
-    s.bind(0, "127.0.0.1", () => {
+    s.bind(0, host, () => {
       const port = s.address().port;
       s.close(() => resolve(port));
     });

@@ -75,7 +75,11 @@ export class Background {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes. */
+/**
+ * THE poll helper: calls `fn` every `everyMs` until it returns a truthy value (returned) or
+ * `timeoutMs` passes (throws, naming `what` and the last error `fn` threw, if any). A throwing
+ * `fn` is retried: a server not up yet is not a failure.
+ */
 export async function until<T>(
   fn: () => T | Promise<T>,
   timeoutMs: number,
@@ -83,10 +87,30 @@ export async function until<T>(
   everyMs = 100,
 ): Promise<NonNullable<T>> {
   const end = performance.now() + timeoutMs;
+  let lastErr: unknown = null;
   for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (performance.now() > end)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ""}`,
+      );
     await sleep(everyMs);
   }
+}
+
+/** `until`, answering how long it took (ms): for tests that report a delay. */
+export async function timeUntil(
+  fn: () => unknown,
+  timeoutMs: number,
+  what: string,
+  everyMs = 5,
+): Promise<number> {
+  const t0 = performance.now();
+  await until(fn, timeoutMs, what, everyMs);
+  return performance.now() - t0;
 }

@@ -10,7 +10,7 @@
 import type { ChannelStatus, InputStatus } from "../../src/channel/view.js";
 import type { Daemon } from "../../src/daemon.js";
 import { LogSink, startLoggedDaemon } from "../e2e/srt-daemon-helpers.js";
-import { freePort } from "../e2e/srt-helpers.js";
+
 import { tempDir } from "./channel.js";
 import { until } from "./proc.js";
 import { SseReader, captureProgram, type ProgramAudio } from "./program-audio.js";
@@ -18,6 +18,8 @@ import type { Sender } from "./stock-senders.js";
 import { UdpRelay, type RelayOptions, type RelayStats } from "./udp-relay.js";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freeUdpPort } from "./ports.js";
+import { sleep } from "./proc.js";
 
 export const SAFETY_HZ = 1000;
 export const TOKEN = "stock-senders-token-7f3a";
@@ -134,8 +136,6 @@ outputs:
 api: { listen: "127.0.0.1:${api}", token: "${TOKEN}" }
 `;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Runs one case; always cleans up (senders by PID, relays, daemon, temp dir). */
 export async function runCase(spec: CaseSpec): Promise<CaseRun> {
   const r = new CaseRunner(spec);
@@ -185,7 +185,7 @@ class CaseRunner {
 
   async paths(): Promise<void> {
     for (const i of this.spec.inputs) {
-      const port = await freePort();
+      const port = await freeUdpPort();
       this.ports[i.id] = this.sendTo[i.id] = port;
       if (!i.relay) continue;
       const relay = await UdpRelay.start({ ...i.relay, targetPort: port });

@@ -13,6 +13,7 @@ import type { CaseContext, CaseRun, CaseSpec, SwitchRecord } from "./stock-case.
 import { ffmpegTee } from "./stock-senders.js";
 import { countersOf, type Counters } from "./stock-verdict.js";
 import { jumpAt, noiseReference, trackLag, writeWav, type Jump } from "./time-signal.js";
+import { sleep } from "./proc.js";
 
 const RATE = 48000;
 const SEED = 9009;
@@ -27,7 +28,6 @@ const CROSSFADE_MS = 50;
 const FRAME_MS = 20;
 
 const listener = (port: number) => `{ mode: listener, bind: "127.0.0.1:${port}" }`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function during(ctx: CaseContext): Promise<void> {
   await until(

@@ -13,7 +13,8 @@ import type { Daemon } from "../../src/daemon.js";
 import { tempDir } from "../helpers/channel.js";
 import { until } from "../helpers/proc.js";
 import { LogSink, ffmpegTone, sine, startLoggedDaemon, status } from "../e2e/srt-daemon-helpers.js";
-import { freePort, kill } from "../e2e/srt-helpers.js";
+import { kill } from "../e2e/srt-helpers.js";
+import { freeUdpPort } from "../helpers/ports.js";
 
 const BUFFER_MS = 300;
 const RUN_SEC = Number(process.env.DRIFT_SECONDS ?? 135);
@@ -30,7 +31,7 @@ describe("sender clocks 0.1 % fast and slow", { timeout: (RUN_SEC + 90) * 1000 }
   let d: Daemon;
 
   before(async () => {
-    const ports = await Promise.all(SENDERS.map(() => freePort()));
+    const ports = await Promise.all(SENDERS.map(() => freeUdpPort()));
     const inputs = SENDERS.map(
       (s, i) => `  - id: ${s.id}\n    srt: { mode: listener, bind: "127.0.0.1:${ports[i]}", latencyMs: 120 }`,
     ).join("\n");

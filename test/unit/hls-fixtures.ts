@@ -3,10 +3,6 @@
  * frame splitters, a feed that plays the role of an encoder's EncodedStream, an
  * in-memory StateStore and a TS packet reader.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type {
   AudioFormat,
   Codec,
@@ -17,34 +13,8 @@ import type {
   StateStore,
 } from "../../src/types/index.js";
 import { TypedEmitter } from "../../src/util/events.js";
-
-export interface RunResult {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/** Runs a child bounded in time; on timeout it is killed by its PID. */
-export function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    let err = "";
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(child.pid, "SIGKILL");
-    }, timeoutMs);
-    child.stdout.on("data", (d: Buffer) => out.push(d));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr: err });
-    });
-  });
-}
+import { run } from "../helpers/proc.js";
+import { tempDir } from "../helpers/temp.js";
 
 /** `seconds` of a 1 kHz sine at 48 kHz stereo, encoded by ffmpeg, split into frames. */
 export async function encodeSine(codec: Codec, bitrate: string, seconds: number): Promise<Buffer[]> {
@@ -52,10 +22,14 @@ export async function encodeSine(codec: Codec, bitrate: string, seconds: number)
     codec === "aac"
       ? ["-c:a", "aac", "-b:a", bitrate, "-f", "adts"]
       : ["-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3"];
-  const r = await run("ffmpeg", [
-    ...["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=f=1000:r=48000"],
-    ...["-ac", "2", "-t", String(seconds), ...enc, "-"],
-  ]);
+  const r = await run(
+    "ffmpeg",
+    [
+      ...["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=f=1000:r=48000"],
+      ...["-ac", "2", "-t", String(seconds), ...enc, "-"],
+    ],
+    { timeoutMs: 30_000 },
+  );
   if (r.code !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
   return codec === "aac" ? splitAdts(r.stdout) : splitMp3(r.stdout);
 }
@@ -160,9 +134,7 @@ export function timelineAt(startMs: number, sampleRate = 48000): ProgramTimeline
   return { wallMsOf: (pos) => startMs + (pos * 1000) / sampleRate, pos: 0, sampleRate };
 }
 
-export function tempDir(prefix = "antenne-hls-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir };
 
 export interface TsPacket {
   pid: number;

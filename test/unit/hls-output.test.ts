@@ -10,7 +10,8 @@ import { HlsOutput, type HlsSegmentEvent } from "../../src/output/hls/hls-output
 import { decodePts } from "../../src/output/hls/ts-packets.js";
 import type { ProgramHealth } from "../../src/types/index.js";
 import { testErrors } from "../helpers/deps.js";
-import { encodeSine, FeedStream, readTs, run, tempDir, timelineAt } from "./hls-fixtures.js";
+import { run } from "../helpers/proc.js";
+import { encodeSine, FeedStream, readTs, tempDir, timelineAt } from "./hls-fixtures.js";
 
 const [LOFI, MIDFI, MP3] = await Promise.all([
   encodeSine("aac", "32k", 12),
@@ -121,7 +122,7 @@ async function decodesCleanly(file: string): Promise<void> {
   const r = await run(
     "ffmpeg",
     ["-v", "error", "-i", file.endsWith(".m3u8") ? ended(file) : file, "-f", "null", "-"],
-    60_000,
+    { timeoutMs: 60_000 },
   );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, "", `${file} decodes without errors`);
@@ -170,17 +171,11 @@ test("epoch-locked variants: sequence = grid index, name, EXTINF, PDT and PTS fr
     // The listed segments back to back are one TS stream: PTS continue exactly across them.
     const joined = join(dir, `joined_${profile}.bin`);
     writeFileSync(joined, Buffer.concat(p.segments.map((x) => readFileSync(join(dir, x.uri)))));
-    const probe = await run("ffprobe", [
-      "-v",
-      "error",
-      "-f",
-      "mpegts",
-      "-show_entries",
-      "packet=pts",
-      "-of",
-      "json",
-      joined,
-    ]);
+    const probe = await run(
+      "ffprobe",
+      ["-v", "error", "-f", "mpegts", "-show_entries", "packet=pts", "-of", "json", joined],
+      { timeoutMs: 30_000 },
+    );
     assert.equal(probe.code, 0, probe.stderr);
     assert.equal(probe.stderr, "", "no continuity complaints across segments");
     const pk = (JSON.parse(probe.stdout.toString()) as { packets: { pts: number }[] }).packets.map(

@@ -6,7 +6,8 @@ import type { EncodedFrame } from "../../src/types/index.js";
 import { ptsOf } from "../../src/output/hls/epoch-grid.js";
 import { AUDIO_PID, PMT_PID, TsMuxer } from "../../src/output/hls/ts-muxer.js";
 import { crc32Mpeg, decodePts, encodePts, packetize } from "../../src/output/hls/ts-packets.js";
-import { encodeSine, readTs, run, tempDir } from "./hls-fixtures.js";
+import { run } from "../helpers/proc.js";
+import { encodeSine, readTs, tempDir } from "./hls-fixtures.js";
 
 const toFrames = (data: Buffer[], samples: number, first = 0): EncodedFrame[] =>
   data.map((d, i) => ({ data: d, pos: (first + i) * samples, samples }));
@@ -123,9 +124,11 @@ test("ffprobe reads muxed AAC and MP3 segments with continuous PTS", async () =>
       file,
       Buffer.concat([mux.muxSegment(frames.slice(0, 50), 0), mux.muxSegment(frames.slice(50), 1)]),
     );
-    const probe = await run("ffprobe", [
-      ...["-v", "error", "-show_entries", "stream=codec_name:packet=pts", "-of", "json", file],
-    ]);
+    const probe = await run(
+      "ffprobe",
+      [...["-v", "error", "-show_entries", "stream=codec_name:packet=pts", "-of", "json", file]],
+      { timeoutMs: 30_000 },
+    );
     assert.equal(probe.code, 0, probe.stderr);
     assert.equal(probe.stderr, "");
     const j = JSON.parse(probe.stdout.toString()) as {
@@ -138,7 +141,7 @@ test("ffprobe reads muxed AAC and MP3 segments with continuous PTS", async () =>
     for (let i = 1; i < j.packets.length; i++) {
       assert.equal((j.packets[i]?.pts ?? 0) - (j.packets[i - 1]?.pts ?? 0), step, `${codec} packet ${i}`);
     }
-    const dec = await run("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"]);
+    const dec = await run("ffmpeg", ["-v", "error", "-i", file, "-f", "null", "-"], { timeoutMs: 30_000 });
     assert.equal(dec.code, 0);
     assert.equal(dec.stderr, "", `${codec} decodes without errors`);
   }

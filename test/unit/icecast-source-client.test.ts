@@ -10,9 +10,10 @@ import type { IcecastConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/log.js";
 import { IcecastOutput } from "../../src/output/icecast/source-client.js";
 import { ManualStream } from "../helpers/icecast-feed.js";
-import { sleep, waitFor } from "../helpers/icecast-server.js";
+
 import { FakeClock } from "../../src/clock/fake-clock.js";
 import { componentDeps, testErrors } from "../helpers/deps.js";
+import { sleep, until } from "../helpers/proc.js";
 
 interface Peer {
   head: string;
@@ -90,7 +91,7 @@ for (const variant of ["2.4 (100 then 200)", "2.5 (100 only)", "SOURCE (200)"] a
     out.on("state", (e) => states.push(e.state));
     try {
       out.start();
-      await waitFor("running", 3000, () => out.status().state === "running");
+      await until(() => out.status().state === "running", 3000, "running");
       const head = peers[0]!.head;
       if (variant.startsWith("SOURCE")) assert.match(head, /^SOURCE \/live.aac HTTP\/1.0\r\n/);
       else assert.match(head, /^PUT \/live.aac HTTP\/1.1\r\n[\s\S]*\r\nExpect: 100-continue$/);
@@ -106,7 +107,7 @@ for (const variant of ["2.4 (100 then 200)", "2.5 (100 only)", "SOURCE (200)"] a
       // A restarted encoder replays 5 frames: none of them reaches the server.
       pos = await feedFor(stream, pos - 5 * 1024, 5);
       await feedFor(stream, pos, 3);
-      await waitFor("13 frames received", 2000, () => peers[0]!.received() === 13 * 400);
+      await until(() => peers[0]!.received() === 13 * 400, 2000, "13 frames received");
       await sleep(100);
       assert.equal(peers[0]!.received(), 13 * 400);
       const st = out.status();
@@ -142,7 +143,7 @@ void test("a server that stops reading costs dropped frames, never a blocked fee
   });
   try {
     out.start();
-    await waitFor("running", 3000, () => out.status().state === "running");
+    await until(() => out.status().state === "running", 3000, "running");
     // 50 MB offered as fast as possible: a bounded queue means almost all of it is dropped.
     let pos = 0;
     const t0 = performance.now();
@@ -152,11 +153,15 @@ void test("a server that stops reading costs dropped frames, never a blocked fee
     assert.ok(st.droppedFrames > 1000, `dropped ${st.droppedFrames}`);
     assert.ok(st.sentBytes < 2000 * 25_000 - 1000 * 25_000);
     // Keep offering frames: after stallTimeoutMs without progress the client reconnects.
-    await waitFor("reconnect after the stall", 5000, async () => {
-      stream.emitFrame(frame((pos += 1024), 25_000));
-      await sleep(50);
-      return peers.length >= 2 && out.status().state === "running";
-    });
+    await until(
+      async () => {
+        stream.emitFrame(frame((pos += 1024), 25_000));
+        await sleep(50);
+        return peers.length >= 2 && out.status().state === "running";
+      },
+      5000,
+      "reconnect after the stall",
+    );
     assert.match(out.status().lastError ?? "", /server stopped reading/);
     assert.equal(out.status().restarts, 1);
     const sent = out.status().sentBytes;
@@ -196,7 +201,7 @@ void test("refusals on a fake clock: reason in lastError, restarts counted, reco
     if (e.state === "backoff") errors.push(out.status().lastError ?? "");
   });
   /** Real sockets answer in real time; the reconnect delays run on the fake clock only. */
-  const settle = (what: string, cond: () => boolean) => waitFor(what, 3000, cond);
+  const settle = (what: string, cond: () => boolean) => until(cond, 3000, what);
   try {
     out.start();
     for (const [i, delayMs] of [1000, 2000, 4000, 8000].entries()) {
@@ -231,9 +236,9 @@ void test("no server at all: backoff, no throw; close() during backoff stops cle
     log: silentLogger(),
   });
   out.start();
-  await waitFor("a refused attempt", 3000, () => out.status().restarts === 1);
+  await until(() => out.status().restarts === 1, 3000, "a refused attempt");
   await clock.advanceAsync(1000);
-  await waitFor("a second refused attempt", 3000, () => out.status().restarts === 2);
+  await until(() => out.status().restarts === 2, 3000, "a second refused attempt");
   assert.match(out.status().lastError ?? "", /connection refused/);
   assert.equal(out.status().state, "backoff");
   await feedFor(stream, 0, 5);
@@ -260,7 +265,7 @@ void test("a server that accepts TCP but never answers times out the handshake",
   });
   try {
     out.start();
-    await waitFor("timeout", 2000, () => out.status().restarts === 1);
+    await until(() => out.status().restarts === 1, 2000, "timeout");
     assert.match(out.status().lastError ?? "", /no answer from the server within 200 ms/);
     assert.equal(out.status().state, "backoff");
   } finally {
