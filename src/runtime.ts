@@ -8,7 +8,7 @@ import type { Clock } from "./clock/clock.js";
 import { libavAvailable, loadLibav } from "./decode/libav-check.js";
 import type { Libav } from "./decode/libav.js";
 import { loadLibSrt } from "./input/srt/libsrt.js";
-import { SrtReactor } from "./input/srt/srt-socket.js";
+import { SrtReactor } from "./input/srt/srt-reactor.js";
 
 export interface Runtime {
   readonly clock: Clock;

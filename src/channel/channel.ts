@@ -22,7 +22,7 @@ import { VERSION } from "../version.js";
 import { HealthLog } from "./health-log.js";
 import { Playouts } from "./playouts.js";
 import { ProgramMeter } from "./program-meter.js";
-import { inputStatus, round1 } from "./status.js";
+import { inputStatus, profileStatus, programStatus } from "./status.js";
 import { PREFERRED_KEY, SwitchControl } from "./switch-control.js";
 import type {
   ChannelCounters,
@@ -259,24 +259,10 @@ export class Channel implements ChannelView, ProgramHealth {
       uptimeSec: Math.round((this.deps.runtime.clock.monoMs() - this.startedMs) / 100) / 10,
       active: this.switch.active,
       preferred: this.switch.state.preferred,
-      program: {
-        blank: this.meter.blank,
-        levelDb: { rms: round1(this.meter.level.rmsDb), peak: round1(this.meter.level.peakDb) },
-        lufsMomentary: this.meter.lufsMomentary,
-        lufsShortTerm: this.meter.lufsShortTerm,
-        degraded: this.degraded(),
-        clockOffsetMs: Math.round(this.program.clock.offsetMs() * 10) / 10,
-        // Jumps forward and pauses for a backward step (ProgramClock counts both).
-        clockReanchors: Object.values(this.program.clock.reanchorCounts()).reduce((a, b) => a + b, 0),
-      },
+      program: programStatus(this.meter, this.program.clock, this.degraded()),
       metadata: this.metadata,
       inputs: this.inputs.map((i, k) => inputStatus(i, k, this.switch.meters.get(i.id)!)),
-      profiles: this.encoder.streams.map((e) => ({
-        profile: e.profile,
-        codec: e.codec,
-        bitrate: e.bitrate,
-        encoderRestarts: e.restarts,
-      })),
+      profiles: this.encoder.streams.map(profileStatus),
       outputs: this.outputs.map((o) => o.status()),
     };
   }

@@ -1,8 +1,9 @@
 /** Projections of the channel's parts into the status the API and metrics read. */
 import type { MeteredInput } from "../engine/switch-driver.js";
-import type { ChannelInput } from "../types/index.js";
-import { lufs } from "./program-meter.js";
-import type { InputStatus } from "./view.js";
+import type { ProgramClock } from "../engine/program-clock.js";
+import type { ChannelInput, EncodedStream } from "../types/index.js";
+import { lufs, type ProgramMeter } from "./program-meter.js";
+import type { InputStatus, ProfileStatus, ProgramStatus } from "./view.js";
 
 export function round1(x: number): number {
   return Math.round(x * 10) / 10;
@@ -38,4 +39,26 @@ export function inputStatus(input: ChannelInput, priority: number, m: MeteredInp
     lastError: link.lastError,
     ...link.details,
   };
+}
+
+/** The program's part of the status: what listeners hear, and the clock it is on. */
+export function programStatus(
+  meter: ProgramMeter,
+  clock: Pick<ProgramClock, "offsetMs" | "reanchorCounts">,
+  degraded: string | null,
+): ProgramStatus {
+  return {
+    blank: meter.blank,
+    levelDb: { rms: round1(meter.level.rmsDb), peak: round1(meter.level.peakDb) },
+    lufsMomentary: meter.lufsMomentary,
+    lufsShortTerm: meter.lufsShortTerm,
+    degraded,
+    clockOffsetMs: round1(clock.offsetMs()),
+    // Jumps forward and pauses for a backward step (ProgramClock counts both).
+    clockReanchors: Object.values(clock.reanchorCounts()).reduce((a, b) => a + b, 0),
+  };
+}
+
+export function profileStatus(e: EncodedStream & { restarts: number }): ProfileStatus {
+  return { profile: e.profile, codec: e.codec, bitrate: e.bitrate, encoderRestarts: e.restarts };
 }

@@ -49,24 +49,26 @@ export interface ProfileStatus {
   encoderRestarts: number;
 }
 
+export interface ProgramStatus {
+  blank: boolean;
+  levelDb: LevelDb;
+  lufsMomentary: number | null;
+  lufsShortTerm: number | null;
+  /** Why a peer instance should serve listeners instead (safety source, blank), else null. */
+  degraded: string | null;
+  /** Wall clock minus program clock, ms. */
+  clockOffsetMs: number;
+  /** Times the program timeline was re-anchored on the wall clock. */
+  clockReanchors: number;
+}
+
 export interface ChannelStatus {
   channel: string;
   version: string;
   uptimeSec: number;
   active: string | null;
   preferred: string | null;
-  program: {
-    blank: boolean;
-    levelDb: LevelDb;
-    lufsMomentary: number | null;
-    lufsShortTerm: number | null;
-    /** Why a peer instance should serve listeners instead (safety source, blank), else null. */
-    degraded: string | null;
-    /** Wall clock minus program clock, ms. */
-    clockOffsetMs: number;
-    /** Times the program timeline was re-anchored on the wall clock. */
-    clockReanchors: number;
-  };
+  program: ProgramStatus;
   metadata: { title: string; artist: string } | null;
   inputs: InputStatus[];
   profiles: ProfileStatus[];

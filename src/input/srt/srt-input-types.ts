@@ -4,7 +4,7 @@ import type { SrtOptions } from "../../config/schema.js";
 import type { ErrorCode } from "../../errors/catalogue.js";
 import type { ErrorReporter } from "../../errors/reporter.js";
 import type { Logger } from "../../types/index.js";
-import type { SrtReactor } from "./srt-socket.js";
+import type { SrtReactor } from "./srt-reactor.js";
 import type { SrtStatsSnapshot } from "./srt-stats.js";
 
 export type SrtInputState = "listening" | "connecting" | "connected" | "idle" | "failed";

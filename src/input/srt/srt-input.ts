@@ -19,13 +19,8 @@ import {
   type SrtInputStatus,
   type SrtRejectReason,
 } from "./srt-input-types.js";
-import {
-  SrtListener,
-  SrtReactor,
-  connectSrt,
-  type SrtConnection,
-  type SrtSocketOptions,
-} from "./srt-socket.js";
+import type { SrtReactor } from "./srt-reactor.js";
+import { SrtListener, connectSrt, type SrtConnection, type SrtSocketOptions } from "./srt-socket.js";
 import { SrtStatsAccumulator } from "./srt-stats.js";
 
 export {

@@ -143,6 +143,16 @@ export function buildSourceRequest(r: SourceRequestInput): string {
   return [start, ...headers.map(([k, v]) => `${k}: ${clean(v)}`), "", ""].join("\r\n");
 }
 
+/**
+ * The request head as bytes. Icecast reads ice-* headers as ISO-8859-1 (the mount's default
+ * charset) and shows UTF-8 bytes as mojibake ("TonalitÃ©"): Latin-1 when every character fits.
+ */
+export function sourceRequestBytes(r: SourceRequestInput): Buffer {
+  const head = buildSourceRequest(r);
+  const latin1 = Buffer.from(head, "latin1");
+  return latin1.toString("latin1") === head ? latin1 : Buffer.from(head, "utf8");
+}
+
 export interface ResponseHead {
   status: number;
   reason: string;

@@ -1,10 +1,9 @@
 /**
  * One Icecast source connection: an HTTP PUT (or legacy SOURCE) over a raw TCP socket (TLS for an
- * https URL), fed
- * with the encoded frames of one profile in real time. It never buffers without bound and
+ * https URL), fed with the encoded frames of one profile in real time. It never buffers without bound and
  * never throws into the program: a slow or absent server costs dropped frames and reconnects.
  */
-import { connect as netConnect, type Socket } from "node:net";
+import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { Clock, TimerHandle } from "../../clock/clock.js";
 import type { IcecastConfig } from "../../config/load.js";
@@ -21,14 +20,9 @@ import type {
 import { TypedEmitter } from "../../util/events.js";
 import { IcecastAdmin, type NowPlaying } from "./admin.js";
 import { Backoff, type BackoffOptions } from "../../util/backoff.js";
-import {
-  buildSourceRequest,
-  describeRefusal,
-  parseResponseHead,
-  parseSourceUrl,
-  redactUrl,
-  type SourceTarget,
-} from "./request.js";
+import { Congestion } from "./congestion.js";
+import { readAnswer, refusalText, socketError, type Connection } from "./connection.js";
+import { parseSourceUrl, sourceRequestBytes, redactUrl, type SourceTarget } from "./request.js";
 
 export interface IcecastOutputStatus extends OutputStatus {
   /** Frames dropped because the server did not keep up (monotonic). */
@@ -57,20 +51,6 @@ export interface IcecastOutputOptions {
   homepage?: string;
 }
 
-interface Connection {
-  socket: Socket;
-  phase: "handshake" | "streaming";
-  /** Unparsed bytes from the server. */
-  buf: Buffer;
-  since: number;
-  timer: TimerHandle | null;
-  refusal: { status: number; reason: string; contentLength: number } | null;
-  /** Frames of the current burst are being gathered for one write. */
-  corked: boolean;
-}
-
-const MAX_HEAD = 16 * 1024;
-
 export class IcecastOutput implements Output {
   readonly id: string;
   readonly kind = "icecast";
@@ -86,13 +66,11 @@ export class IcecastOutput implements Output {
   private restarts = 0;
   private lastError: string | null = null;
   private sentBytes = 0;
-  private droppedFrames = 0;
   private lastPos = -Infinity;
   private conn: Connection | null = null;
   private retryTimer: TimerHandle | null = null;
   private metaTimer: TimerHandle | null = null;
-  private congestedSince: number | null = null;
-  private congestedDrops = 0;
+  private readonly congestion: Congestion;
   private nowPlaying: NowPlaying | null = null;
   private started = false;
   private closing: Promise<void> | null = null;
@@ -105,9 +83,7 @@ export class IcecastOutput implements Output {
     this.events = new TypedEmitter<OutputEvents>(this.log);
     this.clock = opts.clock;
     this.target = parseSourceUrl(config.url);
-    // Icecast reads ice-* headers as ISO-8859-1 (the mount's default charset) and shows
-    // UTF-8 bytes as mojibake ("TonalitÃ©"): send Latin-1 when every character fits.
-    const head = buildSourceRequest({
+    this.requestHead = sourceRequestBytes({
       target: this.target,
       method: config.method,
       codec: stream.codec,
@@ -119,9 +95,8 @@ export class IcecastOutput implements Output {
       homepage: opts.homepage,
       public: config.public,
     });
-    const latin1 = Buffer.from(head, "latin1");
-    this.requestHead = latin1.toString("latin1") === head ? latin1 : Buffer.from(head, "utf8");
     this.backoff = new Backoff(opts.backoff);
+    this.congestion = new Congestion(opts.clock, this.log, opts.stallTimeoutMs ?? 15_000);
     this.maxQueueBytes = Math.max(16 * 1024, Math.round(((opts.maxQueueSec ?? 2) * stream.bitrate) / 8));
     this.admin = new IcecastAdmin({
       mount: config.mount,
@@ -169,7 +144,7 @@ export class IcecastOutput implements Output {
       restarts: this.restarts,
       lastError: this.lastError,
       sentBytes: this.sentBytes,
-      droppedFrames: this.droppedFrames,
+      droppedFrames: this.congestion.dropped,
       listeners: this.admin.listeners,
     };
   }
@@ -263,11 +238,11 @@ export class IcecastOutput implements Output {
     });
     socket.on("data", (d: Buffer) => this.onData(c, d));
     socket.on("error", (err: NodeJS.ErrnoException) =>
-      this.drop(c, c.refusal ? this.refusalText(c) : socketError(err)),
+      this.drop(c, c.refusal ? refusalText(c) : socketError(err)),
     );
     socket.on("close", () => {
       const why = c.refusal
-        ? this.refusalText(c)
+        ? refusalText(c)
         : c.phase === "streaming"
           ? "server closed the connection"
           : "connection closed before the server accepted the source";
@@ -277,56 +252,20 @@ export class IcecastOutput implements Output {
 
   private onData(c: Connection, d: Buffer): void {
     if (this.conn !== c) return;
-    c.buf = c.buf.length === 0 ? d : Buffer.concat([c.buf, d]);
-    if (c.refusal) {
-      if (c.buf.length >= c.refusal.contentLength) this.drop(c, this.refusalText(c));
-      return;
-    }
-    // Icecast 2.4 answers a PUT with 100 then 200, 2.5 with 100 only, SOURCE with 200.
-    for (;;) {
-      let head;
-      try {
-        head = parseResponseHead(c.buf);
-      } catch (err) {
-        if (c.phase === "streaming") c.buf = Buffer.alloc(0);
-        else this.drop(c, `unexpected answer: ${(err as Error).message}`);
-        return;
-      }
-      if (!head) {
-        if (c.buf.length > MAX_HEAD) {
-          if (c.phase === "streaming") c.buf = Buffer.alloc(0);
-          else this.drop(c, "unexpected answer: response head too long");
-        }
-        return;
-      }
-      c.buf = c.buf.subarray(head.length);
-      if (head.status >= 100 && head.status < 300) {
-        if (c.phase === "handshake") this.accepted(c);
-        continue;
-      }
-      const len = Number(head.headers["content-length"]);
-      c.refusal = {
-        status: head.status,
-        reason: head.reason,
-        contentLength: Number.isFinite(len) ? len : Infinity,
-      };
+    const step = readAnswer(c, d);
+    if (step.accepted) this.accepted(c);
+    if (step.bad !== null) return this.drop(c, `unexpected answer: ${step.bad}`);
+    if (step.refusalStarted) {
       // The body says why (e.g. "Mountpoint in use"); wait briefly for it, then give up.
       c.timer?.cancel();
-      c.timer = this.clock.timeout(() => this.drop(c, this.refusalText(c)), 500);
-      if (c.buf.length >= c.refusal.contentLength) this.drop(c, this.refusalText(c));
-      return;
+      c.timer = this.clock.timeout(() => this.drop(c, refusalText(c)), 500);
     }
-  }
-
-  private refusalText(c: Connection): string {
-    const r = c.refusal!;
-    return describeRefusal(r.status, r.reason, c.buf.subarray(0, 1024).toString("utf8"));
+    if (step.refusalComplete) this.drop(c, refusalText(c));
   }
 
   private accepted(c: Connection): void {
     c.timer?.cancel();
     c.timer = null;
-    c.phase = "streaming";
     c.since = this.clock.monoMs();
     this.log.info({ mount: this.opts.config.mount, restarts: this.restarts }, "icecast source connected");
     this.setState("running");
@@ -347,7 +286,7 @@ export class IcecastOutput implements Output {
     c.timer?.cancel();
     c.socket.destroy();
     if (this.closing) return;
-    this.endCongestion();
+    this.congestion.end();
     const upMs = c.phase === "streaming" ? this.clock.monoMs() - c.since : 0;
     if (upMs >= (this.opts.backoffResetAfterMs ?? 30_000)) this.backoff.reset();
     this.restarts++;
@@ -375,7 +314,7 @@ export class IcecastOutput implements Output {
       this.congested(c);
       return;
     }
-    this.endCongestion();
+    this.congestion.end();
     // The encoder's frames arrive in a burst once per program tick: corked until the burst
     // is over, they leave in one write (one syscall per tick instead of one per frame).
     if (!c.corked) {
@@ -391,47 +330,12 @@ export class IcecastOutput implements Output {
   }
 
   private congested(c: Connection): void {
-    this.droppedFrames++;
-    this.congestedDrops++;
-    const t = this.clock.monoMs();
-    if (this.congestedSince === null) {
-      this.congestedSince = t;
+    const step = this.congestion.drop();
+    if (step?.kind === "first")
       this.opts.errors.report("ANTENNE_ICECAST_FRAMES_DROPPED", {
         output: this.id,
         queuedBytes: c.socket.writableLength,
       });
-    } else if (t - this.congestedSince >= (this.opts.stallTimeoutMs ?? 15_000)) {
-      this.drop(c, `server stopped reading for ${Math.round((t - this.congestedSince) / 1000)} s`);
-    }
-  }
-
-  private endCongestion(): void {
-    if (this.congestedSince === null) return;
-    this.log.info(
-      {
-        droppedFrames: this.congestedDrops,
-        sec: Math.round((this.clock.monoMs() - this.congestedSince) / 100) / 10,
-      },
-      "icecast output caught up",
-    );
-    this.congestedSince = null;
-    this.congestedDrops = 0;
-  }
-}
-
-function socketError(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case "ECONNREFUSED":
-      return `connection refused (${err.message})`;
-    case "ECONNRESET":
-      return "connection reset by the server";
-    case "EPIPE":
-      return "server closed the connection";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return `cannot resolve host (${err.message})`;
-    default:
-      // Certificate and handshake failures (ERR_TLS_*, *_CERT_*, ERR_SSL_*) say so.
-      return /TLS|SSL|CERT/.test(err.code ?? "") ? `TLS: ${err.message}` : err.message;
+    else if (step?.kind === "stalled") this.drop(c, `server stopped reading for ${step.sec} s`);
   }
 }
