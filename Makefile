@@ -5,7 +5,7 @@ RUN_PACKAGES := ffmpeg libsrt1.5-openssl
 TEST_PACKAGES := $(RUN_PACKAGES) srt-tools icecast2 prometheus prometheus-alertmanager nginx varnish chromium liquidsoap libavcodec-dev libswresample-dev tini openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps system-deps node-deps build test test-unit test-e2e soak lint demo bench clean
+.PHONY: all deps system-deps node-deps build test test-unit test-e2e e2e-busy soak lint demo bench clean
 
 all: build
 
@@ -53,6 +53,18 @@ test-e2e: deps
 
 soak: deps
 	npm run test:soak
+
+# The end-to-end tier with one core kept busy by stress-ng, three times in a row: the tests wait
+# on conditions, not durations. Each run is bounded; stress-ng is stopped by its PID.
+e2e-busy: deps build
+	@$(MAKE) --no-print-directory system-deps PACKAGES="stress-ng"
+	@for i in 1 2 3; do \
+	  stress-ng --cpu 1 --timeout 3600 --quiet & busy=$$!; \
+	  echo "== e2e run $$i of 3 with one core busy (stress-ng pid $$busy)"; \
+	  npm run e2e; rc=$$?; \
+	  kill $$busy; wait $$busy 2>/dev/null; \
+	  [ $$rc = 0 ] || exit $$rc; \
+	done
 
 demo:
 	$(MAKE) system-deps PACKAGES="$(RUN_PACKAGES)"
