@@ -83,6 +83,7 @@ export class ChannelSwitch implements SwitchDriver {
         available: h.available,
         blank: h.blank,
         starved: h.starved,
+        availableSinceMs: h.available ? h.since : null,
       };
     });
   }

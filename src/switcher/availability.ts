@@ -51,7 +51,11 @@ export interface InputHealth {
   available: boolean;
   blank: boolean;
   starved: boolean;
-  /** When `available` last changed (or the first observation); null before any. */
+  /**
+   * When `available` last changed (or the first observation); null before any. An input proven
+   * on arrival became available when its arrived audio completed `minNoiseSec` (the switcher's
+   * `returnDelaySec` counts from there: the audio played now has been held since).
+   */
   since: number | null;
   /** When the current blank started (when `blank` turned true); null while not blank. */
   blankSince: number | null;
@@ -119,16 +123,23 @@ export function nextHealth(prev: InputHealth, obs: HealthObservation, cfg: Avail
 
   let available = prev.available;
   let blank = prev.blank;
+  // When the proof was complete: now when judged on play; on arrival, as soon as the audio
+  // that arrived had carried minNoiseSec (it has waited out the delay since).
+  let provenAt = nowMs;
+  const minNoiseMs = cfg.minNoiseSec * 1000;
+  const arrivedMs = obs.arrivedNoiseMs ?? 0;
   if (silentSince !== null && nowMs - silentSince >= cfg.maxBlankSec * 1000) {
     available = false;
     blank = true;
   } else if (
     !available &&
     noiseSince !== null &&
-    (nowMs - noiseSince >= cfg.minNoiseSec * 1000 || (obs.arrivedNoiseMs ?? 0) >= cfg.minNoiseSec * 1000)
+    (nowMs - noiseSince >= minNoiseMs || arrivedMs >= minNoiseMs)
   ) {
     available = true;
     blank = false;
+    if (arrivedMs > minNoiseMs)
+      provenAt = Math.max(prev.since ?? -Infinity, nowMs - (arrivedMs - minNoiseMs));
   }
 
   return {
@@ -136,7 +147,7 @@ export function nextHealth(prev: InputHealth, obs: HealthObservation, cfg: Avail
     available,
     blank,
     starved: false,
-    since: available !== prev.available || prev.since === null ? nowMs : prev.since,
+    since: available !== prev.available || prev.since === null ? provenAt : prev.since,
     blankSince: blank ? (prev.blankSince ?? nowMs) : null,
     silentSince,
     noiseSince,

@@ -39,6 +39,11 @@ export interface SwitcherInput {
   available: boolean;
   blank: boolean;
   starved: boolean;
+  /**
+   * Since when it has been available, when the input knows better than the frame it was first
+   * seen available on (availability proven on arrival); never later than now.
+   */
+  availableSinceMs?: number | null;
 }
 
 export interface SwitcherState {
@@ -76,7 +81,8 @@ function trackAvailability(
   nowMs: number,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const i of inputs) if (i.available) out[i.id] = prev[i.id] ?? nowMs;
+  for (const i of inputs)
+    if (i.available) out[i.id] = prev[i.id] ?? Math.min(nowMs, i.availableSinceMs ?? nowMs);
   return out;
 }
 

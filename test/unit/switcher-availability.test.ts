@@ -209,3 +209,29 @@ void test("availability: noise proven on arrival counts — the input's delay an
   k = nextHealth(k, { nowMs: 20, hasAudio: true, levelDb: LEVEL.silence, arrivedNoiseMs: 5000 }, CFG);
   assert.equal(k.available, false);
 });
+
+void test("availability: proven on arrival, it became available when the arrived audio completed minNoiseSec", () => {
+  let h = initialHealth(0);
+  h = nextHealth(h, { nowMs: 5000, hasAudio: false, levelDb: -120 }, CFG);
+  assert.equal(h.since, 0);
+  // Played now; it arrived as noise 2.2 s ago, so it completed minNoiseSec 1.2 s ago.
+  const proof = CFG.minNoiseSec * 1000;
+  h = nextHealth(h, { nowMs: 6000, hasAudio: true, levelDb: LEVEL.tone, arrivedNoiseMs: proof + 1200 }, CFG);
+  assert.equal(h.available, true);
+  assert.equal(h.since, 6000 - 1200);
+  // Never before it last became unavailable.
+  h = nextHealth(h, { nowMs: 7000, hasAudio: false, levelDb: -120 }, CFG);
+  assert.equal(h.since, 7000);
+  h = nextHealth(
+    h,
+    { nowMs: 7020, hasAudio: true, levelDb: LEVEL.tone, arrivedNoiseMs: proof + 60_000 },
+    CFG,
+  );
+  assert.equal(h.since, 7000);
+  // Judged on play: available now.
+  let k = initialHealth(0);
+  for (let t = 20; t <= proof + 20; t += 20)
+    k = nextHealth(k, { nowMs: t, hasAudio: true, levelDb: LEVEL.tone }, CFG);
+  assert.equal(k.available, true);
+  assert.equal(k.since, proof, "the frame that completed minNoiseSec");
+});

@@ -356,3 +356,26 @@ void test("switcher: decide and requestSwitch are pure (frozen inputs and state 
   const r = requestSwitch(Object.freeze(d.state), "B", inputs, 1100);
   assert.ok(r.ok && r.switch === undefined && r.state.preferred === "B");
 });
+
+void test("switcher: an input proven on arrival returns returnDelaySec after it was proven, not after it is first seen", () => {
+  let s = initialSwitcherState({ returnDelaySec: 3 });
+  const input = (id: string, available: boolean, availableSinceMs?: number): SwitcherInput => ({
+    id,
+    autofallback: true,
+    available,
+    blank: false,
+    starved: !available,
+    availableSinceMs,
+  });
+  s = decide(s, [input("A", false), input("B", true)], 0).state;
+  assert.equal(s.active, "B");
+  // A is first seen available at 10 s; its arrived audio proved it at 9 s.
+  s = decide(s, [input("A", true, 9000), input("B", true)], 10_000).state;
+  assert.equal(s.availableSince.A, 9000);
+  assert.equal(decide(s, [input("A", true, 9000), input("B", true)], 11_900).switch, undefined);
+  const d = decide(s, [input("A", true, 9000), input("B", true)], 12_000);
+  assert.deepEqual(d.switch, { from: "B", to: "A", reason: "return", transition: "crossfade" });
+  // A time in the future is not believed.
+  const f = decide(initialSwitcherState({ returnDelaySec: 3 }), [input("A", true, 50_000)], 10_000);
+  assert.equal(f.state.availableSince.A, 10_000);
+});

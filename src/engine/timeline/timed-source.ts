@@ -53,6 +53,8 @@ export class TimedSource implements FrameSource, PlayoutMember {
   /** The sender delivers audio much faster than real time (measured over the last second). */
   private fast = false;
   private rateRef: { p: number; t: number } | null = null;
+  /** The current run of above-threshold audio as it arrived, input positions [from, to). */
+  private noiseRun: { from: number; to: number } | null = null;
 
   constructor(private readonly o: TimedSourceOptions) {
     this.rate = o.sampleRate;
@@ -77,6 +79,7 @@ export class TimedSource implements FrameSource, PlayoutMember {
     this.rateRef = null;
     this.alignment = null;
     this.silent = false;
+    this.noiseRun = null;
     this.epoch++;
     this.envelope.reset();
     this.buffer.reset();
@@ -101,6 +104,7 @@ export class TimedSource implements FrameSource, PlayoutMember {
     this.measureRate(pArr, t + frames);
     this.gaps.arrived(monoMs);
     this.lastArrivalMs = monoMs;
+    this.trackNoise(t, pcm, frames);
     const trimmed = this.buffer.trimmed;
     this.buffer.write(t, pcm);
     // The ring was full and what it pushed out had not played yet: the sender outran real time.
@@ -114,6 +118,40 @@ export class TimedSource implements FrameSource, PlayoutMember {
     if (ref === null) return 0;
     const wrap = (2 ** 33 * this.rate) / 90000;
     return Math.round((pArr - tEnd - ref) / wrap) * wrap;
+  }
+
+  /**
+   * Follows the run of noise on arrival, 10 ms at a time: a silent 10 ms or missing audio
+   * (lost, or a new timeline) starts it again, as a silent frame does on play.
+   */
+  private trackNoise(t: number, pcm: Float32Array, frames: number): void {
+    const threshold = this.o.silenceDb;
+    if (threshold === undefined) return;
+    const ch = this.o.channels;
+    const step = Math.max(1, Math.round(this.rate / 100));
+    const tolerance = (TOLERANCE_MS / 1000) * this.rate;
+    for (let i = 0; i < frames; i += step) {
+      const n = Math.min(step, frames - i);
+      const at = t + i;
+      const run = this.noiseRun;
+      // A late duplicate of audio already judged changes nothing.
+      if (run && at + n <= run.to && at >= run.from) continue;
+      if (rmsDb(pcm.subarray(i * ch, (i + n) * ch), n * ch) < threshold) this.noiseRun = null;
+      else if (run && at >= run.from && at <= run.to + tolerance) run.to = at + n;
+      else this.noiseRun = { from: at, to: at + n };
+    }
+  }
+
+  /**
+   * How long the audio has been noise as it arrived, ms: the run that holds the audio playing
+   * now, up to the newest arrival (it proves itself while it waits out the delay). 0 when the
+   * audio playing now is not part of it (silence or a gap lies between).
+   */
+  arrivedNoiseMs(): number {
+    const run = this.noiseRun;
+    const pos = this.o.playout.position;
+    if (!run || pos === null || pos < run.from - (TOLERANCE_MS / 1000) * this.rate) return 0;
+    return ((run.to - run.from) / this.rate) * 1000;
   }
 
   racing(): boolean {
