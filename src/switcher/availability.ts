@@ -138,8 +138,10 @@ export function nextHealth(prev: InputHealth, obs: HealthObservation, cfg: Avail
   ) {
     available = true;
     blank = false;
-    if (arrivedMs > minNoiseMs)
-      provenAt = Math.max(prev.since ?? -Infinity, nowMs - (arrivedMs - minNoiseMs));
+    // The arrived run is unbroken up to the audio playing now (a gap, silence, or audio that came
+    // too late to play starts it again), so it may reach back past a starvation of our own
+    // making: a read position moved back before the first audio when the delay grew off air.
+    if (arrivedMs > minNoiseMs) provenAt = nowMs - (arrivedMs - minNoiseMs);
   }
 
   return {

@@ -51,7 +51,8 @@ export function assertOwnShare(run: CaseRun, v: ToneVerdict): void {
   const p = v.path;
   assert.ok(p.onAirMs !== null && p.firstAudioMs !== null, `never on air; ${trace(run, v)}`);
   const bound =
-    (SWITCHER.minNoiseSec + SWITCHER.returnDelaySec) * 1000 + v.counters!.targetDelayMaxMs + OWN_SLACK_MS;
+    Math.max((SWITCHER.minNoiseSec + SWITCHER.returnDelaySec) * 1000, v.counters!.targetDelayMaxMs) +
+    OWN_SLACK_MS;
   const own = p.onAirMs - p.firstAudioMs;
   assert.ok(
     own <= bound,
@@ -127,11 +128,16 @@ export function assertSilence(run: CaseRun, s: SilenceVerdict): void {
     Math.abs(blankAfter - SWITCHER.maxBlankSec * 1000) <= 250,
     `blank switch ${blankAfter.toFixed(0)} ms into the silence (maxBlankSec ${SWITCHER.maxBlankSec} s)`,
   );
-  const back = SILENCE.toSec - SILENCE.fromSec + SWITCHER.minNoiseSec + SWITCHER.returnDelaySec;
+  // The returning tone proves itself as it arrives, D (the input's delay) before it is heard:
+  // minNoiseSec + returnDelaySec run from its arrival, the return is never before it is heard.
+  const delaySec = v.counters!.targetDelayMs / 1000;
+  const proof = Math.max(0, SWITCHER.minNoiseSec + SWITCHER.returnDelaySec - delaySec);
+  const back = SILENCE.toSec - SILENCE.fromSec + proof;
   const returnAfter = s.switches[1]!.programMs - s.silenceStartMs;
   assert.ok(
     Math.abs(returnAfter - back * 1000) <= 500,
-    `return ${returnAfter.toFixed(0)} ms after the silence began (expected ${back} s: the silence, minNoiseSec, returnDelaySec)`,
+    `return ${returnAfter.toFixed(0)} ms after the silence began (expected ${back.toFixed(2)} s: the silence, then ` +
+      `minNoiseSec + returnDelaySec from the arrival, ${delaySec} s before it is heard)`,
   );
   assertUndisturbed(run, v);
 }

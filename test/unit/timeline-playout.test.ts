@@ -326,6 +326,7 @@ test("noise is proven on arrival: the run that holds the audio playing now, rese
   const p = playout();
   const src = new TimedSource({ id: "n", sampleRate: RATE, channels: 1, playout: p, silenceDb: -40 });
   src.restart(true);
+  ON_AIR.value = false;
   const tone = new Float32Array(FRAME).fill(0.5);
   const silence = new Float32Array(FRAME);
   const buf = new Float32Array(FRAME);
@@ -365,4 +366,35 @@ test("noise is proven on arrival: the run that holds the audio playing now, rese
   const plain = source("plain", playout());
   plain.write(0, tone, 2400, 50);
   assert.equal(plain.arrivedNoiseMs(), 0);
+});
+
+test("noise on arrival: an outage restarts the run; a burst pause off air that the delay can cover does not", () => {
+  const tone = new Float32Array(FRAME).fill(0.5);
+  const buf = new Float32Array(FRAME);
+  // 2 s of tone in real time (50 ms transport), then the sender pauses and resumes with
+  // continuous timestamps (what it made meanwhile arrives at once): no gap in the positions.
+  const runWith = (pauseSec: number, onAir: boolean): number => {
+    const p = playout();
+    const src = new TimedSource({ id: "late", sampleRate: RATE, channels: 1, playout: p, silenceDb: -40 });
+    src.restart(true);
+    ON_AIR.value = onAir;
+    let k = 0;
+    for (let p0 = 0; p0 < (3 + pauseSec) * RATE; p0 += FRAME * TICK_FRAMES) {
+      const tickP = p0 + FRAME * TICK_FRAMES;
+      const paused = tickP > 2 * RATE && tickP < (2 + pauseSec) * RATE;
+      for (; !paused && (k + 1) * FRAME + 2400 <= tickP; k++)
+        src.write(k * FRAME, tone, tickP, (tickP / RATE) * 1000);
+      for (let f = 0; f < TICK_FRAMES; f++) src.read(buf, FRAME, p0 + f * FRAME);
+    }
+    ON_AIR.value = false;
+    return src.arrivedNoiseMs();
+  };
+  const bursty = runWith(1, false);
+  assert.ok(bursty > 2800, `a 1 s pause off air is burstiness, the run holds (${bursty} ms)`);
+  // After an outage the run holds only audio that came in time: from the read position at the
+  // resumption (≈ 0.35 s behind it) to the newest, ≈ 1.3 s, instead of everything since 0.
+  const outage = runWith(2.5, false);
+  assert.ok(outage < 1500, `a pause longer than maxBufferMs is an outage (${outage} ms)`);
+  const dryOnAir = runWith(1, true);
+  assert.ok(dryOnAir < 1500, `running dry on air breaks the run (${dryOnAir} ms)`);
 });

@@ -102,14 +102,16 @@ export class TimedSource implements FrameSource, PlayoutMember {
     t += this.alignment ??= this.alignTo(pArr, t + frames);
     this.envelope.observe(pArr, t, t + frames, declared);
     this.measureRate(pArr, t + frames);
+    const paused = this.lastArrivalMs > 0 && monoMs - this.lastArrivalMs > this.o.playout.maxDelayMs;
     this.gaps.arrived(monoMs);
     this.lastArrivalMs = monoMs;
-    this.trackNoise(t, pcm, frames);
     const trimmed = this.buffer.trimmed;
     this.buffer.write(t, pcm);
     // The ring was full and what it pushed out had not played yet: the sender outran real time.
     const pos = this.o.playout.position;
-    if (this.buffer.trimmed !== trimmed && pos !== null && this.buffer.start > pos) this.overruns++;
+    const overran = this.buffer.trimmed !== trimmed && pos !== null && this.buffer.start > pos;
+    if (overran) this.overruns++;
+    this.trackNoise(t, pcm, frames, overran || paused);
   }
 
   /** Whole PTS-wrap periods that bring this timeline nearest the group's (0 alone). */
@@ -122,20 +124,26 @@ export class TimedSource implements FrameSource, PlayoutMember {
 
   /**
    * Follows the run of noise on arrival, 10 ms at a time: a silent 10 ms or missing audio
-   * (lost, or a new timeline) starts it again, as a silent frame does on play.
+   * (lost, or a new timeline) starts it again, as a silent frame does on play. So does an
+   * outage: arrivals that paused longer than any delay the input may hold, running dry on air
+   * (see `read`), or audio pushed out unplayed by a sender racing ahead. Running dry off air
+   * while the delay is still being learned (a bursty sender) does not: the delay grows to cover it.
    */
-  private trackNoise(t: number, pcm: Float32Array, frames: number): void {
+  private trackNoise(t: number, pcm: Float32Array, frames: number, outage: boolean): void {
     const threshold = this.o.silenceDb;
     if (threshold === undefined) return;
     const ch = this.o.channels;
     const step = Math.max(1, Math.round(this.rate / 100));
     const tolerance = (TOLERANCE_MS / 1000) * this.rate;
+    const pos = this.o.playout.position;
+    if (outage || this.fast) this.noiseRun = null;
     for (let i = 0; i < frames; i += step) {
       const n = Math.min(step, frames - i);
       const at = t + i;
       const run = this.noiseRun;
-      // A late duplicate of audio already judged changes nothing.
-      if (run && at + n <= run.to && at >= run.from) continue;
+      // A late duplicate of audio already judged changes nothing; a new run starts with audio
+      // not yet due (what a sender sends all at once after an outage is partly too late to play).
+      if (run ? at + n <= run.to && at >= run.from : pos !== null && at + n <= pos) continue;
       if (rmsDb(pcm.subarray(i * ch, (i + n) * ch), n * ch) < threshold) this.noiseRun = null;
       else if (run && at >= run.from && at <= run.to + tolerance) run.to = at + n;
       else this.noiseRun = { from: at, to: at + n };
@@ -178,6 +186,8 @@ export class TimedSource implements FrameSource, PlayoutMember {
     // (it is held at its target meanwhile, so it plays at once when it slows to real time).
     if (this.fast || !plan) return 0;
     const n = this.buffer.read(out, frames, plan.t0, plan.step);
+    // Ran dry on air (listeners got a failover): the noise run on arrival is broken here.
+    if (n < frames && this.o.playout.onAirNow()) this.noiseRun = null;
     if (n === frames) {
       this.silent = rmsDb(out, n * this.o.channels) < (this.o.silenceDb ?? -Infinity);
       return n;
