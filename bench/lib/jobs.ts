@@ -1,0 +1,38 @@
+/** Starting any of the three jobs by name, and the checks that a running job does its work. */
+import { startAntenne } from "./antenne-job.js";
+import { startFloor } from "./floor-job.js";
+import type { Job } from "./job.js";
+import { startLiquidsoap } from "./liquidsoap-job.js";
+import { inputLabels, type JobPlan } from "./shape.js";
+
+export type JobKind = "antenne" | "floor" | "liquidsoap";
+export const JOB_KINDS: JobKind[] = ["antenne", "floor", "liquidsoap"];
+
+export function startJob(kind: JobKind, plan: JobPlan, maxLifetimeMs: number): Promise<Job> {
+  if (kind === "antenne") return startAntenne(plan, maxLifetimeMs);
+  if (kind === "floor") return startFloor(plan, maxLifetimeMs);
+  return startLiquidsoap(plan, maxLifetimeMs);
+}
+
+/** Parses a comma-separated list of job kinds (env), rejecting unknown names. */
+export function parseKinds(text: string | undefined): JobKind[] {
+  if (!text) return JOB_KINDS;
+  const kinds = text.split(",").map((s) => s.trim());
+  for (const k of kinds)
+    if (!JOB_KINDS.includes(k as JobKind)) throw new Error(`unknown job "${k}" (${JOB_KINDS.join(", ")})`);
+  return kinds as JobKind[];
+}
+
+/**
+ * What is wrong with a running job now (empty when nothing): exited, its Icecast mounts not
+ * live, or (when it can tell) an input other than the first on air.
+ */
+export async function problems(job: Job, plan: JobPlan, liveMounts: Set<string> | null): Promise<string[]> {
+  const out: string[] = [];
+  if (job.exited) return [`${job.name} exited`];
+  if (liveMounts) for (const m of job.mounts) if (!liveMounts.has(m)) out.push(`mount ${m} not live`);
+  const first = inputLabels(plan.shape)[0];
+  const onAir = await job.onAir();
+  if (onAir !== null && onAir !== first) out.push(`on air: ${onAir}, not ${first}`);
+  return out;
+}
