@@ -23,6 +23,8 @@ export interface JobHealth {
   concealedMs?: number;
   /** Program clock re-anchors (antenne) or "catchup" warnings (Liquidsoap). */
   clockSlips?: number;
+  /** The delay the input on air holds (antenne: its jitter target), ms. */
+  delayMs?: number;
   /** Switches since start. */
   switches?: number;
 }

@@ -42,15 +42,20 @@ export function readStat(pid: number): ProcStat | null {
   }
 }
 
-/** `root` and every descendant alive now, from one scan of /proc. */
-export function treeOf(root: number): Map<number, ProcStat> {
+/** Every process alive now, from one scan of /proc. */
+export function scanProc(): Map<number, ProcStat> {
   const all = new Map<number, ProcStat>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     const s = readStat(Number(d));
     if (s) all.set(s.pid, s);
   }
-  return descendants(all, root);
+  return all;
+}
+
+/** `root` and every descendant alive now, from one scan of /proc. */
+export function treeOf(root: number): Map<number, ProcStat> {
+  return descendants(scanProc(), root);
 }
 
 /** The subset of `all` that is `root` or descends from it (pure, for tests). */
@@ -113,4 +118,24 @@ export function treeTicks(first: Map<number, ProcStat>, last: Map<number, ProcSt
   }
   for (const [pid, s] of first) if (!last.has(pid) && last.has(s.ppid)) t -= s.own + s.reaped;
   return t;
+}
+
+/** CPU ticks of every thread of a process now: tid → { name, ticks } (threads gone are absent). */
+export function threadTicks(pid: number): Map<number, { name: string; ticks: number }> {
+  const out = new Map<number, { name: string; ticks: number }>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tids) {
+    try {
+      const s = parseStat(Number(t), readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8"));
+      out.set(s.pid, { name: s.comm, ticks: s.own });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
 }
