@@ -21,7 +21,7 @@ import { summarizeProfile, topRows, type CpuProfile } from "./lib/cpu-profile.js
 import { BenchIcecast } from "./lib/icecast.js";
 import type { Job } from "./lib/job.js";
 import { problems } from "./lib/jobs.js";
-import { TICKS_PER_S, threadTicks, treeOf } from "./lib/proc-tree.js";
+import { TICKS_PER_S, memoryByMapping, threadTicks, treeOf } from "./lib/proc-tree.js";
 import { Sender, makeSourceFile, type SenderCodec } from "./lib/senders.js";
 import { SPEC_JOB, senderCodec, type JobPlan } from "./lib/shape.js";
 import { fmt } from "./lib/stats.js";
@@ -153,8 +153,33 @@ async function phaseA(s: Setup): Promise<void> {
   }
 }
 
+/** The largest mappings of a process by RSS, MiB. */
+function memoryTable(pid: number, n: number): string {
+  const rows = memoryByMapping(readFileSync(`/proc/${pid}/smaps`, "utf8"));
+  const total = rows.reduce(
+    (a, r) => ({ rss: a.rss + r.rssKiB, pss: a.pss + r.pssKiB, priv: a.priv + r.privateKiB }),
+    {
+      rss: 0,
+      pss: 0,
+      priv: 0,
+    },
+  );
+  const f = (k: number) => fmt(k / 1024, 1);
+  const lines = rows
+    .slice(0, n)
+    .map((r) => `| ${r.name} | ${f(r.rssKiB)} | ${f(r.pssKiB)} | ${f(r.privateKiB)} |`);
+  return [
+    "| mapping | RSS MiB | PSS MiB | private MiB |",
+    "| --- | --- | --- | --- |",
+    ...lines,
+    `| all ${rows.length} | ${f(total.rss)} | ${f(total.pss)} | ${f(total.priv)} |`,
+  ].join("\n");
+}
+
 async function phaseB(s: Setup): Promise<void> {
   await withDaemon(s, "b", [], async (job, encoder) => {
+    console.log(`\n## B. daemon memory by mapping\n\n${memoryTable(job.pid, 15)}`);
+    if (encoder) console.log(`\nencoder:\n\n${memoryTable(encoder, 8)}`);
     const [threads, enc] = await Promise.all([
       threadCpu(job.pid, TOOL_SECONDS),
       encoder ? threadCpu(encoder, TOOL_SECONDS) : Promise.resolve(new Map<string, number>()),

@@ -54,11 +54,12 @@ export async function startAntenne(
   plan: JobPlan,
   maxLifetimeMs: number,
   extraNodeArgs: string[] = [],
+  cli = CLI,
 ): Promise<Job> {
   const api = await freeTcpPort();
   const file = join(plan.dir, "channel.yaml");
   writeFileSync(file, antenneYaml(plan, api));
-  const proc = new Spawned("node", [...NODE_FLAGS, ...extraNodeArgs, CLI, "run", file], {
+  const proc = new Spawned("node", [...NODE_FLAGS, ...extraNodeArgs, cli, "run", file], {
     logFile: join(plan.dir, "antenne.log"),
     cwd: plan.dir,
     maxLifetimeMs,
@@ -78,7 +79,7 @@ export async function startAntenne(
     100,
   );
   return {
-    name: "antenne",
+    name: cli === CLI ? "antenne" : `antenne (${cli})`,
     pid: proc.pid,
     playlist: join(plan.dir, "hls", `${CHANNEL}_${WATCHED}.m3u8`),
     mounts: plan.ice && plan.shape.icecast ? [`/${plan.tag}.aac`, `/${plan.tag}.mp3`] : [],

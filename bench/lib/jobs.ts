@@ -1,15 +1,26 @@
 /** Starting any of the three jobs by name, and the checks that a running job does its work. */
+import { join } from "node:path";
 import { startAntenne } from "./antenne-job.js";
 import { startFloor } from "./floor-job.js";
 import type { Job } from "./job.js";
 import { startLiquidsoap } from "./liquidsoap-job.js";
 import { inputLabels, type JobPlan } from "./shape.js";
 
-export type JobKind = "antenne" | "floor" | "liquidsoap";
+/**
+ * "antenne-b": another build of antenne (BENCH_ANTENNE_B = its checkout), to measure a change
+ * against this one in the same interleaved rounds.
+ */
+export type JobKind = "antenne" | "antenne-b" | "floor" | "liquidsoap";
 export const JOB_KINDS: JobKind[] = ["antenne", "floor", "liquidsoap"];
+const ALL_KINDS: JobKind[] = [...JOB_KINDS, "antenne-b"];
 
 export function startJob(kind: JobKind, plan: JobPlan, maxLifetimeMs: number): Promise<Job> {
   if (kind === "antenne") return startAntenne(plan, maxLifetimeMs);
+  if (kind === "antenne-b") {
+    const b = process.env.BENCH_ANTENNE_B;
+    if (!b) throw new Error("antenne-b needs BENCH_ANTENNE_B (the other checkout)");
+    return startAntenne(plan, maxLifetimeMs, [], join(b, "dist", "src", "cli.js"));
+  }
   if (kind === "floor") return startFloor(plan, maxLifetimeMs);
   return startLiquidsoap(plan, maxLifetimeMs);
 }
@@ -19,7 +30,7 @@ export function parseKinds(text: string | undefined): JobKind[] {
   if (!text) return JOB_KINDS;
   const kinds = text.split(",").map((s) => s.trim());
   for (const k of kinds)
-    if (!JOB_KINDS.includes(k as JobKind)) throw new Error(`unknown job "${k}" (${JOB_KINDS.join(", ")})`);
+    if (!ALL_KINDS.includes(k as JobKind)) throw new Error(`unknown job "${k}" (${ALL_KINDS.join(", ")})`);
   return kinds as JobKind[];
 }
 

@@ -139,3 +139,36 @@ export function threadTicks(pid: number): Map<number, { name: string; ticks: num
   }
   return out;
 }
+
+export interface MappingMemory {
+  name: string;
+  rssKiB: number;
+  pssKiB: number;
+  privateKiB: number;
+}
+
+/**
+ * /proc/PID/smaps text summed per mapped file (pure): shared libraries by file name, anonymous
+ * memory as "[anon]" (the JS heap, malloc arenas, thread stacks), "[heap]", "[stack]".
+ */
+export function memoryByMapping(smaps: string): MappingMemory[] {
+  const out = new Map<string, MappingMemory>();
+  let cur: MappingMemory | null = null;
+  for (const line of smaps.split("\n")) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const path = head[1]!.trim();
+      const name = path === "" ? "[anon]" : path.startsWith("[") ? path : path.split("/").at(-1)!;
+      cur = out.get(name) ?? { name, rssKiB: 0, pssKiB: 0, privateKiB: 0 };
+      out.set(name, cur);
+      continue;
+    }
+    const kv = /^(Rss|Pss|Private_Clean|Private_Dirty):\s+(\d+) kB/.exec(line);
+    if (!kv || !cur) continue;
+    const v = Number(kv[2]);
+    if (kv[1] === "Rss") cur.rssKiB += v;
+    else if (kv[1] === "Pss") cur.pssKiB += v;
+    else cur.privateKiB += v;
+  }
+  return [...out.values()].sort((a, b) => b.rssKiB - a.rssKiB);
+}

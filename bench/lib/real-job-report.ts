@@ -47,11 +47,16 @@ export function medians(runs: RunResult[]): ShapeMedians {
   };
 }
 
-/** Median over rounds of antenne's tree CPU / `other`'s, using rounds where both runs are valid. */
-export function roundRatio(valid: RunResult[], other: JobKind, pick: (u: TreeUsage) => number): number {
+/** Median over rounds of `of`'s value / `other`'s, using rounds where both runs are valid. */
+export function roundRatio(
+  valid: RunResult[],
+  other: JobKind,
+  pick: (u: TreeUsage) => number,
+  of: JobKind = "antenne",
+): number {
   const rounds = [...new Set(valid.map((r) => r.round))];
   const ratios = rounds.flatMap((k) => {
-    const a = valid.find((r) => r.round === k && r.kind === "antenne");
+    const a = valid.find((r) => r.round === k && r.kind === of);
     const b = valid.find((r) => r.round === k && r.kind === other);
     return a && b ? [pick(a.usage) / pick(b.usage)] : [];
   });
@@ -60,6 +65,7 @@ export function roundRatio(valid: RunResult[], other: JobKind, pick: (u: TreeUsa
 
 const LABEL: Record<JobKind, string> = {
   antenne: "antenne",
+  "antenne-b": "antenne B (BENCH_ANTENNE_B)",
   floor: "ffmpeg floor",
   liquidsoap: "Liquidsoap 2.1.3",
 };
@@ -176,7 +182,7 @@ export function summarize(results: RunResult[], shapes: Shape[]): string[] {
   for (const shape of shapes) {
     const valid = results.filter((r) => r.shape === shape.name && r.issues.length === 0);
     const by = new Map<JobKind, ShapeMedians>();
-    for (const k of ["antenne", "floor", "liquidsoap"] as const) {
+    for (const k of ["antenne", "antenne-b", "floor", "liquidsoap"] as const) {
       const runs = valid.filter((r) => r.kind === k);
       if (runs.length) by.set(k, medians(runs));
     }
@@ -190,6 +196,14 @@ export function summarize(results: RunResult[], shapes: Shape[]): string[] {
     const ratio = (k: JobKind) => roundRatio(valid, k, (u) => u.treeCpu);
     out.push(`antenne / ffmpeg floor, tree CPU, median of round ratios: ${fmt(ratio("floor"))}`);
     out.push(`antenne / Liquidsoap, tree CPU, median of round ratios: ${fmt(ratio("liquidsoap"))}`, "");
+    if (by.has("antenne-b")) {
+      const b = (pick: (u: TreeUsage) => number) => fmt(roundRatio(valid, "antenne", pick, "antenne-b"), 3);
+      out.push(
+        `antenne B / antenne, median of round ratios: tree CPU ${b((u) => u.treeCpu)}, daemon CPU ${b((u) => u.rootCpu)}, ` +
+          `tree PSS ${b((u) => u.tree.pss)}, daemon RSS ${b((u) => u.root.rss)}`,
+        "",
+      );
+    }
     const targets = shape.name === SPEC_JOB.name ? specTargets(by, valid) : productionTargets(shape, by);
     out.push(...targetTable(targets));
   }

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { summarizeProfile, topRows, type CpuProfile } from "../../bench/lib/cpu-profile.js";
 import {
   descendants,
+  memoryByMapping,
   parseRollup,
   parseStat,
   readMemory,
@@ -67,6 +68,34 @@ test("parseRollup: PSS, RSS and private pages from smaps_rollup; this process's 
   assert.ok(me && me.rssKiB > 10_000 && me.pssKiB > 0 && me.pssKiB <= me.rssKiB, JSON.stringify(me));
   assert.ok(treeOf(process.pid).has(process.pid));
   assert.ok(threadTicks(process.pid).has(process.pid), "the main thread is the task whose tid is the pid");
+});
+
+test("memoryByMapping: summed per file, anonymous and bracketed mappings apart, largest RSS first", () => {
+  const smaps = [
+    "7f00-7f10 r-xp 00000000 08:01 123 /usr/lib/x86_64-linux-gnu/libavcodec.so.59.37.100",
+    "Rss:                 800 kB",
+    "Pss:                 200 kB",
+    "Private_Clean:         0 kB",
+    "Private_Dirty:         0 kB",
+    "7f10-7f20 rw-p 00100000 08:01 123 /usr/lib/x86_64-linux-gnu/libavcodec.so.59.37.100",
+    "Rss:                 300 kB",
+    "Pss:                 300 kB",
+    "Private_Clean:         0 kB",
+    "Private_Dirty:       300 kB",
+    "7f20-7f30 rw-p 00000000 00:00 0 ",
+    "Rss:                2000 kB",
+    "Pss:                2000 kB",
+    "Private_Clean:         0 kB",
+    "Private_Dirty:      2000 kB",
+    "7f30-7f40 rw-p 00000000 00:00 0                          [anon:v8]",
+    "Rss:                   4 kB",
+    "Pss:                   4 kB",
+  ].join("\n");
+  assert.deepEqual(memoryByMapping(smaps), [
+    { name: "[anon]", rssKiB: 2000, pssKiB: 2000, privateKiB: 2000 },
+    { name: "libavcodec.so.59.37.100", rssKiB: 1100, pssKiB: 500, privateKiB: 300 },
+    { name: "[anon:v8]", rssKiB: 4, pssKiB: 4, privateKiB: 0 },
+  ]);
 });
 
 test("stats: median and interpolated quantiles skip non-numbers; verdicts say when they cannot tell", () => {
