@@ -16,7 +16,7 @@
  * and both counts with their ratio (goal ≥ 2).
  *
  *   node dist/bench/density.js
- *   env: BENCH_SECONDS=60 BENCH_WARMUP=15 BENCH_START=1 BENCH_MAX=64 BENCH_LATE_S=1
+ *   env: BENCH_SECONDS=60 BENCH_WARMUP=30 BENCH_START=1 BENCH_MAX=64 BENCH_LATE_S=1
  *        BENCH_JOBS=antenne,liquidsoap
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -38,7 +38,7 @@ import { SPEC_JOB } from "./lib/shape.js";
 import { fmt } from "./lib/stats.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const START = Number(process.env.BENCH_START ?? 1);
 const MAX = Number(process.env.BENCH_MAX ?? 64);
 const LATE_S = Number(process.env.BENCH_LATE_S ?? 1);

@@ -6,13 +6,15 @@
  * Icecast AAC 192k + MP3 128k) and the production shape (7 SRT inputs, 5 fed).
  *
  * Per run: start the job, start its senders, wait for its first segment and the first input on
- * air, warm up, then measure the job's process tree for BENCH_SECONDS (bench/lib/tree-sampler:
+ * air, warm up (60 s by default: V8 still optimizes functions called once per tick for minutes,
+ * 8 compiles/s in the first 30 s and ~1/s after 2 min, which costs the daemon ~1 % of a core at
+ * first and ~0.5 % after 2 min; channels run for days), then measure the job's process tree for BENCH_SECONDS (bench/lib/tree-sampler:
  * CPU of the tree and of the root from /proc/PID/stat, PSS/RSS/USS from smaps_rollup every 5 s,
  * medians). A run whose job stopped doing its work (mounts, segments, input on air) is reported
  * and left out of the medians. Prints medians, per-round ratios and the issue's targets.
  *
  *   node dist/bench/real-job.js
- *   env: BENCH_SECONDS=60 BENCH_ROUNDS=3 BENCH_WARMUP=10 BENCH_SHAPES=spec,production
+ *   env: BENCH_SECONDS=60 BENCH_ROUNDS=3 BENCH_WARMUP=60 BENCH_SHAPES=spec,production
  *        BENCH_JOBS=antenne,floor,liquidsoap
  *   A change against this build, in the same rounds: BENCH_ANTENNE_B=<other checkout, built>
  *   BENCH_JOBS=antenne,antenne-b (prints B / A ratios).
@@ -36,7 +38,7 @@ import { summarize, type RunResult } from "./lib/real-job-report.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 60);
 const SHAPES: Shape[] = (process.env.BENCH_SHAPES ?? "spec,production").split(",").map((s) => {
   if (s === "spec") return SPEC_JOB;
   if (s === "production") return PRODUCTION;
