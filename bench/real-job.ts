@@ -16,8 +16,8 @@
  *   node dist/bench/real-job.js
  *   env: BENCH_SECONDS=60 BENCH_ROUNDS=3 BENCH_WARMUP=60 BENCH_SHAPES=spec,production
  *        BENCH_JOBS=antenne,floor,liquidsoap
- *   A change against this build, in the same rounds: BENCH_ANTENNE_B=<other checkout, built>
- *   BENCH_JOBS=antenne,antenne-b (prints B / A ratios).
+ *   A change against this build, in the same rounds: BENCH_JOBS=antenne,antenne-b with
+ *   BENCH_ANTENNE_B=<other checkout, built> and/or BENCH_ANTENNE_B_ENV="K=V …" (prints B / A).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";

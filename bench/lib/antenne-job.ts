@@ -55,6 +55,7 @@ export async function startAntenne(
   maxLifetimeMs: number,
   extraNodeArgs: string[] = [],
   cli = CLI,
+  env: Record<string, string> = {},
 ): Promise<Job> {
   const api = await freeTcpPort();
   const file = join(plan.dir, "channel.yaml");
@@ -63,6 +64,7 @@ export async function startAntenne(
     logFile: join(plan.dir, "antenne.log"),
     cwd: plan.dir,
     maxLifetimeMs,
+    env: { ...process.env, ...env },
   });
   const base = `http://127.0.0.1:${api}`;
   const status = async () => (await (await fetch(`${base}/api/v1/status`)).json()) as ChannelStatus;

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { antenneYaml, metricSum } from "../../bench/lib/antenne-job.js";
 import { floorArgs } from "../../bench/lib/floor-job.js";
+import { parseEnv, parseKinds } from "../../bench/lib/jobs.js";
 import { adaptReference, parseEvents } from "../../bench/lib/liquidsoap-job.js";
 import { summarize, type RunResult } from "../../bench/lib/real-job-report.js";
 import { installed, referenceFile } from "../../bench/lib/reference.js";
@@ -91,6 +92,15 @@ test("the reference adapted to 7 inputs: inputs, fallback, 4 s segments, queues,
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("job lists and build B's environment from the bench's env variables", () => {
+  assert.deepEqual(parseKinds(undefined), ["antenne", "floor", "liquidsoap"]);
+  assert.deepEqual(parseKinds("antenne, antenne-b"), ["antenne", "antenne-b"]);
+  assert.throws(() => parseKinds("antenne,icecast"), /unknown job "icecast"/);
+  assert.deepEqual(parseEnv(" MALLOC_ARENA_MAX=2  A=b=c "), { MALLOC_ARENA_MAX: "2", A: "b=c" });
+  assert.deepEqual(parseEnv(undefined), {});
+  assert.throws(() => parseEnv("novalue"), /not K=V/);
 });
 
 test("Liquidsoap's event log and Prometheus sums", () => {
