@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { measure, type Usage } from "./proc-stats.js";
+import { measure, type Usage } from "./lib/proc-stats.js";
 import { NODE_FLAGS } from "../src/node-flags.js";
 import { freeTcpPort } from "../test/helpers/ports.js";
 

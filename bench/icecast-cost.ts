@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseIcecastStats } from "../src/output/icecast/stats.js";
 import { IcecastServer } from "../test/helpers/icecast-server.js";
-import { measure } from "./proc-stats.js";
+import { measure } from "./lib/proc-stats.js";
 import { NODE_FLAGS } from "../src/node-flags.js";
 import { freeTcpPort } from "../test/helpers/ports.js";
 

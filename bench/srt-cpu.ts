@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { measure } from "./proc-stats.js";
+import { measure } from "./lib/proc-stats.js";
 import { NODE_FLAGS } from "../src/node-flags.js";
 import { freeTcpPort, freeUdpPort } from "../test/helpers/ports.js";
 

@@ -33,7 +33,7 @@ import { MATRIX } from "../test/helpers/stock-matrix.js";
 import { ffmpegCaller } from "../test/helpers/stock-senders.js";
 import { silenceVerdict } from "../test/helpers/stock-silence.js";
 import { toneVerdict, type ToneVerdict } from "../test/helpers/stock-verdict.js";
-import { measure } from "./proc-stats.js";
+import { measure } from "./lib/proc-stats.js";
 import { freeUdpPort } from "../test/helpers/ports.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
