@@ -16,6 +16,7 @@ const conn = (): Connection => ({
   timer: null,
   refusal: null,
   corked: false,
+  flushTimer: null,
 });
 const b = (s: string) => Buffer.from(s, "latin1");
 

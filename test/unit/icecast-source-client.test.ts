@@ -126,6 +126,45 @@ for (const variant of ["2.4 (100 then 200)", "2.5 (100 only)", "SOURCE (200)"] a
   });
 }
 
+void test("frames are gathered for flushMs and leave together; close() sends what was gathered (fake clock)", async () => {
+  const clock = new FakeClock();
+  const { port, peers, srv } = await scriptedServer((p) => p.socket.write("HTTP/1.0 200 OK\r\n\r\n"));
+  const stream = new ManualStream();
+  const out = new IcecastOutput({
+    config: config(port, { method: "SOURCE" }),
+    stream,
+    clock,
+    errors: testErrors(silentLogger(), clock),
+    log: silentLogger(),
+  });
+  try {
+    out.start();
+    await until(() => out.status().state === "running", 3000, "running");
+    // Three program ticks' worth of frames, 60 ms of fake time apart: nothing leaves yet.
+    let pos = 0;
+    for (let tick = 0; tick < 3; tick++) {
+      for (let i = 0; i < 3; i++, pos += 1024) stream.emitFrame(frame(pos));
+      await clock.advanceAsync(60);
+    }
+    await sleep(100); // real time for a write, had there been one
+    assert.equal(peers[0]!.received(), 0, "gathered, not written, before flushMs");
+    await clock.advanceAsync(250 - 180 - 1);
+    await sleep(50);
+    assert.equal(peers[0]!.received(), 0, "still gathered 1 ms before flushMs");
+    await clock.advanceAsync(1);
+    await until(() => peers[0]!.received() === 9 * 400, 2000, "9 frames in one flush");
+    // The next frame starts a new gathering; close() does not wait for it to end.
+    stream.emitFrame(frame(pos));
+    await sleep(50);
+    assert.equal(peers[0]!.received(), 9 * 400);
+    await out.close();
+    await until(() => peers[0]!.received() === 10 * 400, 2000, "the gathered frame sent at close");
+  } finally {
+    await out.close();
+    srv.close();
+  }
+});
+
 void test("a server that stops reading costs dropped frames, never a blocked feed; then a reconnect", async () => {
   const { port, peers, srv } = await scriptedServer((p) => {
     p.socket.write("HTTP/1.1 100 Continue\r\n\r\n");

@@ -89,12 +89,27 @@ export class TimedBuffer {
   read(out: Float32Array, frames: number, pos: number, ratio: number): number {
     const ch = this.channels;
     if (this.empty) return 0;
+    const ring = this.ring;
     let n = 0;
     for (; n < frames; n++) {
       const p = pos + n * ratio;
       const i = Math.floor(p);
       if (i + 2 >= this.end) break; // needs samples i-1 .. i+2
       const x = p - i;
+      const s0 = i - 1 >= this.start ? this.slot(i - 1) : this.cap;
+      if (s0 + 3 < this.cap) {
+        // The common case: all four samples held, side by side in the ring.
+        const b = s0 * ch;
+        for (let c = 0; c < ch; c++) {
+          const y0 = ring[b + c]!;
+          const y1 = ring[b + ch + c]!;
+          const y2 = ring[b + 2 * ch + c]!;
+          const y3 = ring[b + 3 * ch + c]!;
+          out[n * ch + c] =
+            y1 + 0.5 * x * (y2 - y0 + x * (2 * y0 - 5 * y1 + 4 * y2 - y3 + x * (3 * (y1 - y2) + y3 - y0)));
+        }
+        continue;
+      }
       for (let c = 0; c < ch; c++) {
         const y0 = this.at(i - 1, c);
         const y1 = this.at(i, c);

@@ -27,6 +27,8 @@ import {
  */
 const MSGCTRL_SIZE = 48;
 const MSGCTRL_SRCTIME = 16;
+/** recvTimed's answer when nothing is waiting (shared: callers only read it). */
+const NO_DATA: Readonly<{ n: number; deliveryUs: number }> = Object.freeze({ n: 0, deliveryUs: 0 });
 
 /**
  * A message-control buffer initialised by libsrt itself, checked against the layout above:
@@ -91,9 +93,13 @@ function bind(): LibSrt {
   const srt_epoll_release = f("int srt_epoll_release(int eid)");
   const srt_epoll_uwait = f("int srt_epoll_uwait(int eid, void *fdsSet, int fdsSize, int64_t msTimeOut)");
 
-  const fail = (op: string): SrtError => {
+  const fail = (op: string, code = srt_getlasterror(null) as number): SrtError =>
+    new SrtError(op, code, srt_getlasterror_str() as string);
+  /** The last error, unless it is "no data yet": the reader drains until then, so that answer
+   * is the common case and costs no Error (stack capture, message string) each time. */
+  const failUnlessAgain = (op: string): SrtError | null => {
     const code = srt_getlasterror(null) as number;
-    return new SrtError(op, code, srt_getlasterror_str() as string);
+    return code === SRT_E.EASYNCRCV ? null : fail(op, code);
   };
   const check = (op: string, rc: number): number => {
     if (rc < 0) throw fail(op);
@@ -158,8 +164,8 @@ function bind(): LibSrt {
       len4.writeInt32LE(addrBuf.length);
       const ns = srt_accept(sock, addrBuf, len4) as number;
       if (ns < 0) {
-        const err = fail("srt_accept");
-        if (err.code === SRT_E.EASYNCRCV) return null;
+        const err = failUnlessAgain("srt_accept");
+        if (err === null) return null;
         throw err;
       }
       return { sock: ns, peer: decodeSockaddr(addrBuf) };
@@ -175,16 +181,16 @@ function bind(): LibSrt {
     recv(sock, buf) {
       const n = srt_recvmsg(sock, buf, buf.length) as number;
       if (n >= 0) return n;
-      const err = fail("srt_recvmsg");
-      if (err.code === SRT_E.EASYNCRCV) return 0;
+      const err = failUnlessAgain("srt_recvmsg");
+      if (err === null) return 0;
       throw err;
     },
     recvTimed(sock, buf) {
       msgctrl.writeBigInt64LE(0n, MSGCTRL_SRCTIME);
       const n = srt_recvmsg2(sock, buf, buf.length, msgctrl) as number;
       if (n >= 0) return { n, deliveryUs: Number(msgctrl.readBigInt64LE(MSGCTRL_SRCTIME)) };
-      const err = fail("srt_recvmsg2");
-      if (err.code === SRT_E.EASYNCRCV) return { n: 0, deliveryUs: 0 };
+      const err = failUnlessAgain("srt_recvmsg2");
+      if (err === null) return NO_DATA;
       throw err;
     },
     timeNowUs: () => Number(srt_time_now() as number | bigint),

@@ -14,8 +14,10 @@ export interface Connection {
   since: number;
   timer: TimerHandle | null;
   refusal: { status: number; reason: string; contentLength: number } | null;
-  /** Frames of the current burst are being gathered for one write. */
+  /** Frames are being gathered for one write. */
   corked: boolean;
+  /** Ends the gathering (uncorks) flushMs after its first frame. */
+  flushTimer: TimerHandle | null;
 }
 
 const MAX_HEAD = 16 * 1024;

@@ -49,6 +49,12 @@ export interface IcecastOutputOptions {
   adminPollIntervalMs?: number;
   /** Sent as `ice-url`. */
   homepage?: string;
+  /**
+   * Frames are gathered this long and leave in one write (default 250 ms; 0: one write per
+   * program tick). Each write costs a syscall and a wake-up of the server, the daemon's largest
+   * single cost on the SPEC job (docs/benchmarks.md); listeners' players buffer seconds anyway.
+   */
+  flushMs?: number;
 }
 
 export class IcecastOutput implements Output {
@@ -178,6 +184,8 @@ export class IcecastOutput implements Output {
     this.conn = null;
     if (c) {
       c.timer?.cancel();
+      c.flushTimer?.cancel();
+      if (c.corked) c.socket.uncork(); // what was gathered goes before the close
       const socket = c.socket;
       if (c.phase === "streaming" && !socket.destroyed) {
         // A clean FIN lets the server end the source at once; a dead peer gets 1 s.
@@ -222,6 +230,7 @@ export class IcecastOutput implements Output {
       timer: null,
       refusal: null,
       corked: false,
+      flushTimer: null,
     };
     this.conn = c;
     const timeoutMs = this.opts.handshakeTimeoutMs ?? 5000;
@@ -284,6 +293,7 @@ export class IcecastOutput implements Output {
     if (this.conn !== c) return;
     this.conn = null;
     c.timer?.cancel();
+    c.flushTimer?.cancel();
     c.socket.destroy();
     if (this.closing) return;
     this.congestion.end();
@@ -315,15 +325,19 @@ export class IcecastOutput implements Output {
       return;
     }
     this.congestion.end();
-    // The encoder's frames arrive in a burst once per program tick: corked until the burst
-    // is over, they leave in one write (one syscall per tick instead of one per frame).
+    // The encoder's frames arrive in a burst once per program tick: corked for flushMs (or until
+    // the tick's burst is over), they leave in one write instead of one per frame.
     if (!c.corked) {
       c.corked = true;
       c.socket.cork();
-      queueMicrotask(() => {
+      const uncork = (): void => {
         c.corked = false;
+        c.flushTimer = null;
         c.socket.uncork();
-      });
+      };
+      const flushMs = this.opts.flushMs ?? 250;
+      if (flushMs > 0) c.flushTimer = this.clock.timeout(uncork, flushMs);
+      else queueMicrotask(uncork);
     }
     c.socket.write(f.data);
     this.sentBytes += f.data.length;
