@@ -30,6 +30,7 @@ interface OutputJson {
   restarts: number;
   lastError: string | null;
   listeners?: number | null;
+  droppedFrames: number;
 }
 
 let server: IcecastServer;
@@ -63,6 +64,27 @@ async function output(apiUrl: string): Promise<OutputJson> {
   const o = ((await res.json()) as { outputs: OutputJson[] }).outputs.find((x) => x.id === "tls-aac");
   assert.ok(o, "the output in the status");
   return o;
+}
+
+/** RMS of each `n`-sample window, for a failure message (where the tone was missing). */
+function rmsWindows(pcm: Int16Array, n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i + n <= pcm.length; i += n) {
+    let e = 0;
+    for (let k = i; k < i + n; k++) e += (pcm[k]! / 32768) ** 2;
+    out.push(Math.sqrt(e / n).toFixed(3));
+  }
+  return out.join(" ");
+}
+
+/** The strongest tone between 500 and 2000 Hz (10 Hz steps), for a failure message. */
+function strongest(pcm: Int16Array, rate: number): string {
+  let best = { f: 0, s: 0 };
+  for (let f = 500; f <= 2000; f += 10) {
+    const s = toneStrength(pcm, rate, f);
+    if (s > best.s) best = { f, s };
+  }
+  return `${best.f} Hz (${best.s.toFixed(3)})`;
 }
 
 async function mountTitle(mount: string): Promise<string | null> {
@@ -101,7 +123,14 @@ test(
       // What went in over TLS comes out (plain port) as the tone.
       const pcm = await listen(`${server.baseUrl}/tls.aac`, 4, RATE);
       const mid = pcm.subarray(RATE, pcm.length - RATE / 2);
-      assert.ok(toneStrength(mid, RATE, 1000) > 0.8, "1000 Hz through the TLS mount");
+      const strength = toneStrength(mid, RATE, 1000);
+      // The program's start (a segment made at once) reached the server whole: nothing dropped.
+      assert.equal((await output(api)).droppedFrames, 0, "frames dropped on a healthy TLS mount");
+      assert.ok(
+        strength > 0.8,
+        `1000 Hz through the TLS mount (strength ${strength.toFixed(3)} over ${(pcm.length / RATE).toFixed(2)} s; ` +
+          `RMS per 250 ms: ${rmsWindows(pcm, RATE / 4)}; strongest ${strongest(mid, RATE)})`,
+      );
       const res = await fetch(`${api}/api/v1/metadata`, {
         method: "POST",
         headers: { "content-type": "application/json" },

@@ -15,7 +15,8 @@ const conn = (): Connection => ({
   since: 0,
   timer: null,
   refusal: null,
-  corked: false,
+  pending: [],
+  pendingBytes: 0,
   flushTimer: null,
 });
 const b = (s: string) => Buffer.from(s, "latin1");

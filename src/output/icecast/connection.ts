@@ -14,9 +14,10 @@ export interface Connection {
   since: number;
   timer: TimerHandle | null;
   refusal: { status: number; reason: string; contentLength: number } | null;
-  /** Frames are being gathered for one write. */
-  corked: boolean;
-  /** Ends the gathering (uncorks) flushMs after its first frame. */
+  /** Frames gathered for the next write, and their bytes. */
+  pending: Buffer[];
+  pendingBytes: number;
+  /** Writes what was gathered, flushMs after its first frame. */
   flushTimer: TimerHandle | null;
 }
 

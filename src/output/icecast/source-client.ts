@@ -184,8 +184,7 @@ export class IcecastOutput implements Output {
     this.conn = null;
     if (c) {
       c.timer?.cancel();
-      c.flushTimer?.cancel();
-      if (c.corked) c.socket.uncork(); // what was gathered goes before the close
+      this.flush(c); // what was gathered goes before the close
       const socket = c.socket;
       if (c.phase === "streaming" && !socket.destroyed) {
         // A clean FIN lets the server end the source at once; a dead peer gets 1 s.
@@ -229,7 +228,8 @@ export class IcecastOutput implements Output {
       since: 0,
       timer: null,
       refusal: null,
-      corked: false,
+      pending: [],
+      pendingBytes: 0,
       flushTimer: null,
     };
     this.conn = c;
@@ -320,27 +320,33 @@ export class IcecastOutput implements Output {
     this.lastPos = f.pos;
     const c = this.conn;
     if (!c || c.phase !== "streaming" || !c.socket.writable) return;
+    // The bound is on what the server has not taken (the socket's backlog), not on what is being
+    // gathered here: at start the program makes up to a segment of audio at once (the epoch-locked
+    // first segment, ProgramClock.anchor), a burst that must reach the server whole.
     if (c.socket.writableLength + f.data.length > this.maxQueueBytes) {
       this.congested(c);
       return;
     }
     this.congestion.end();
-    // The encoder's frames arrive in a burst once per program tick: corked for flushMs (or until
-    // the tick's burst is over), they leave in one write instead of one per frame.
-    if (!c.corked) {
-      c.corked = true;
-      c.socket.cork();
-      const uncork = (): void => {
-        c.corked = false;
-        c.flushTimer = null;
-        c.socket.uncork();
-      };
-      const flushMs = this.opts.flushMs ?? 250;
-      if (flushMs > 0) c.flushTimer = this.clock.timeout(uncork, flushMs);
-      else queueMicrotask(uncork);
-    }
-    c.socket.write(f.data);
-    this.sentBytes += f.data.length;
+    // Gathered for flushMs, the frames leave in one write: one syscall and one wake-up of the
+    // server, and over TLS one record instead of one per frame (icecast2 reads a TLS source a
+    // record at a time: fed a record per frame it fell behind, and frames were dropped here).
+    c.pending.push(f.data);
+    c.pendingBytes += f.data.length;
+    c.flushTimer ??= this.clock.timeout(() => this.flush(c), this.opts.flushMs ?? 250);
+  }
+
+  /** Writes what `c` gathered, in one buffer. */
+  private flush(c: Connection): void {
+    c.flushTimer?.cancel();
+    c.flushTimer = null;
+    if (c.pendingBytes === 0) return;
+    const data = c.pending.length === 1 ? c.pending[0]! : Buffer.concat(c.pending, c.pendingBytes);
+    c.pending = [];
+    c.pendingBytes = 0;
+    if (!c.socket.writable) return;
+    c.socket.write(data);
+    this.sentBytes += data.length;
   }
 
   private congested(c: Connection): void {
