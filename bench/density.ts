@@ -113,19 +113,33 @@ async function step(
 ): Promise<Step> {
   const channels: Channel[] = [];
   try {
-    await startFleet(channels, { kind, n, shape: SHAPE, ice, files, lifetimeMs: LIFETIME_MS, step: n });
-    await until(
-      async () => {
-        for (const c of channels) {
-          if (c.job.exited) throw new Error(`${kind} exited (see ${c.plan.dir})`);
-          if (!c.watch.listed.length || (await problems(c.job, c.plan, null)).length) return false;
-        }
-        return true;
-      },
-      (60 + 3 * n) * 1000,
-      `${n} × ${kind}: a segment each with the first input on air`,
-      500,
-    );
+    try {
+      await startFleet(channels, { kind, n, shape: SHAPE, ice, files, lifetimeMs: LIFETIME_MS, step: n });
+      await until(
+        async () => {
+          for (const c of channels) {
+            if (c.job.exited) throw new Error(`${kind} exited (see ${c.plan.dir})`);
+            if (!c.watch.listed.length || (await problems(c.job, c.plan, null)).length) return false;
+          }
+          return true;
+        },
+        (60 + 3 * n) * 1000,
+        `${n} × ${kind}: a segment each with the first input on air`,
+        500,
+      );
+    } catch (err) {
+      // A job that cannot start and go on air with n - 1 others running does not run n in real time.
+      const why = `did not start: ${err instanceof Error ? err.message : String(err)}`;
+      return {
+        n,
+        pass: false,
+        failures: [why],
+        cpuPerChannel: NaN,
+        pssPerChannel: NaN,
+        machineBusy: NaN,
+        load: loadavg()[0]!,
+      };
+    }
     await sleep(WARMUP * 1000);
     const h0 = await Promise.all(channels.map((c) => c.job.health()));
     const [p0, m0, t0] = [scanProc(), machineTicks(), Date.now()];

@@ -98,14 +98,33 @@ export function alignOffset(
   return best;
 }
 
-/** For each detected click, the index of the sent click it is (within `tol` after offsetting), or -1. */
+/**
+ * For each detected click (in output order), the index of the sent click it is, or -1: within
+ * `tol` of the sent click after offsetting. The offset follows the clicks: a receiver's delay
+ * changes slowly (antenne shrinks its jitter target by ≤ 0.1 %), so over minutes it moves by more
+ * than `tol`. Matching starts at the first click that fits the global `offset` and walks both
+ * ways, each match taking the offset of the last one (clicks are ≥ 1.1 s apart, far more than the
+ * change between two of them).
+ */
 export function matchClicks(detected: number[], sent: number[], offset: number, tol: number): number[] {
-  return detected.map((d) => {
+  const nearest = (d: number, off: number): number => {
     let best = -1;
     for (let j = 0; j < sent.length; j++) {
-      const err = Math.abs(d - offset - sent[j]!);
-      if (err <= tol && (best < 0 || err < Math.abs(d - offset - sent[best]!))) best = j;
+      const err = Math.abs(d - off - sent[j]!);
+      if (err <= tol && (best < 0 || err < Math.abs(d - off - sent[best]!))) best = j;
     }
     return best;
-  });
+  };
+  const out = detected.map(() => -1);
+  const anchor = detected.findIndex((d) => nearest(d, offset) >= 0);
+  if (anchor < 0) return out;
+  for (const dir of [1, -1]) {
+    let off = offset;
+    for (let i = anchor; i >= 0 && i < detected.length; i += dir) {
+      const j = nearest(detected[i]!, off);
+      out[i] = j;
+      if (j >= 0) off = detected[i]! - sent[j]!;
+    }
+  }
+  return out;
 }

@@ -72,6 +72,24 @@ test("clicks through real ffmpeg AAC 128k: every click found and matched to the 
   assert.deepEqual(matchClicks([found[0]! + RATE / 2], clicks, a.offset, tol), [-1]);
 });
 
+test("matchClicks follows a delay that changes slowly, beyond tol over the run", () => {
+  const tol = Math.round(0.05 * RATE);
+  // 200 clicks 1.5 s apart; the receiver's delay shrinks by 0.1 % (200 ms over 300 s).
+  const sent = Array.from({ length: 200 }, (_, i) => Math.round(i * 1.5 * RATE));
+  const delay = (s: number) => RATE - 0.001 * s;
+  const detected = sent.map((s) => Math.round(s + delay(s)));
+  const a = alignOffset(detected.slice(0, 40), sent.slice(0, 40), tol);
+  assert.ok(a);
+  const matched = matchClicks(detected, sent, a.offset, tol);
+  assert.deepEqual(
+    matched,
+    sent.map((_, i) => i),
+  );
+  // With the offset frozen, the late clicks would be lost: the tracking is what matches them.
+  const frozen = detected.filter((d, i) => Math.abs(d - a.offset - sent[i]!) > tol).length;
+  assert.ok(frozen > 50, `${frozen} clicks beyond tol of the first offset`);
+});
+
 const seg = (listedAtMs: number, durationS = 4): Listed => ({
   uri: `s${listedAtMs}`,
   durationS,
