@@ -6,56 +6,16 @@
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import type { Clock, TimerHandle } from "../../clock/clock.js";
-import type { IcecastConfig } from "../../config/load.js";
-import type { ErrorReporter } from "../../errors/reporter.js";
-import type {
-  EncodedFrame,
-  EncodedStream,
-  Logger,
-  Output,
-  OutputEvents,
-  OutputState,
-  OutputStatus,
-} from "../../types/index.js";
+import type { EncodedFrame, Logger, Output, OutputEvents, OutputState } from "../../types/index.js";
 import { TypedEmitter } from "../../util/events.js";
 import { IcecastAdmin, type NowPlaying } from "./admin.js";
-import { Backoff, type BackoffOptions } from "../../util/backoff.js";
+import { Backoff } from "../../util/backoff.js";
 import { Congestion } from "./congestion.js";
 import { readAnswer, refusalText, socketError, type Connection } from "./connection.js";
+import type { IcecastOutputOptions, IcecastOutputStatus } from "./options.js";
 import { parseSourceUrl, sourceRequestBytes, redactUrl, type SourceTarget } from "./request.js";
 
-export interface IcecastOutputStatus extends OutputStatus {
-  /** Frames dropped because the server did not keep up (monotonic). */
-  droppedFrames: number;
-  /** Listeners on the mount from the admin stats; null without admin access or when unknown. */
-  listeners: number | null;
-}
-
-export interface IcecastOutputOptions {
-  config: IcecastConfig;
-  stream: EncodedStream;
-  log: Logger;
-  clock: Clock;
-  errors: ErrorReporter;
-  backoff?: BackoffOptions;
-  /** A connection that streamed this long resets the backoff to its first step. */
-  backoffResetAfterMs?: number;
-  /** Connect + server answer must complete within this. */
-  handshakeTimeoutMs?: number;
-  /** Audio the socket may hold before frames are dropped, in seconds at the nominal bitrate. */
-  maxQueueSec?: number;
-  /** Dropping frames without a break this long means the server stopped reading: reconnect. */
-  stallTimeoutMs?: number;
-  adminPollIntervalMs?: number;
-  /** Sent as `ice-url`. */
-  homepage?: string;
-  /**
-   * Frames are gathered this long and leave in one write (default 250 ms; 0: one write per
-   * program tick). Each write costs a syscall and a wake-up of the server, the daemon's largest
-   * single cost on the SPEC job (docs/benchmarks.md); listeners' players buffer seconds anyway.
-   */
-  flushMs?: number;
-}
+export type { IcecastOutputOptions, IcecastOutputStatus } from "./options.js";
 
 export class IcecastOutput implements Output {
   readonly id: string;
