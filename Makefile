@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 # What the daemon needs to run, and what the test suite adds (real peers, promtool, a browser).
 RUN_PACKAGES := ffmpeg libsrt1.5-openssl
-TEST_PACKAGES := $(RUN_PACKAGES) srt-tools icecast2 prometheus prometheus-alertmanager nginx varnish chromium liquidsoap libavcodec-dev libswresample-dev tini openssl
+TEST_PACKAGES := $(RUN_PACKAGES) srt-tools icecast2 prometheus prometheus-alertmanager nginx varnish chromium liquidsoap libavcodec-dev libswresample-dev gcc libc6-dev tini openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps system-deps node-deps build test test-unit test-e2e e2e-busy soak lint demo bench clean
