@@ -8,15 +8,23 @@
  *   B. without it: threads' CPU again, then `perf record` (CPU by shared object), then
  *      `strace -c -f` (system calls), of the daemon and then of the encoder, 20 s each.
  *
- *   node dist/bench/profile-daemon.js      env: BENCH_SECONDS=40, BENCH_KEEP=1 keeps the raw files
+ *   C. (BENCH_PHASES=c): bytes allocated per function and second (V8's sampling heap profiler,
+ *      collected objects included: what the garbage collector has to clear).
+ *   M. (BENCH_PHASES=m): the daemon's memory by mapping and V8's heap spaces (from /metrics), only;
+ *      BENCH_NODE_ARGS="--trace-gc" adds node flags, BENCH_HOLD_S keeps it running for a look.
+ *
+ *   node dist/bench/profile-daemon.js      env: BENCH_SECONDS=40, BENCH_PHASES=a,b (or m),
+ *                                          BENCH_KEEP=1 keeps the raw files
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freeUdpPort } from "../test/helpers/ports.js";
 import { run, until } from "../test/helpers/proc.js";
 import { startAntenne } from "./lib/antenne-job.js";
+import { allocationsByFunction, type HeapProfileNode } from "./lib/alloc-profile.js";
 import { summarizeProfile, topRows, type CpuProfile } from "./lib/cpu-profile.js";
 import { BenchIcecast } from "./lib/icecast.js";
 import type { Job } from "./lib/job.js";
@@ -99,12 +107,14 @@ async function withDaemon(
   name: string,
   nodeArgs: string[],
   body: (job: Job, encoder: number | null) => Promise<void>,
+  cli?: string,
+  env: Record<string, string> = {},
 ): Promise<void> {
   const dir = join(s.dir, name);
   mkdirSync(dir);
   const ports = await Promise.all([freeUdpPort(), freeUdpPort()]);
   const plan: JobPlan = { shape: SPEC_JOB, ports, dir, tag: name, ice: s.ice };
-  const job = await startAntenne(plan, LIFETIME_MS, nodeArgs);
+  const job = await startAntenne(plan, LIFETIME_MS, nodeArgs, cli, env);
   const senders = [0, 1].map((i) => new Sender(s.files[senderCodec(i)], ports[i]!, LIFETIME_MS));
   try {
     await until(async () => (await problems(job, plan, null)).length === 0, 60_000, "main on air", 250);
@@ -196,6 +206,58 @@ async function phaseB(s: Setup): Promise<void> {
   });
 }
 
+/** Memory only: where the daemon's RSS goes (mappings; the V8 heap by space from /metrics). */
+async function phaseM(s: Setup): Promise<void> {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  await withDaemon(s, "m", nodeArgs, async (job) => {
+    console.log(`\n## M. daemon memory by mapping\n\n${memoryTable(job.pid, 30)}`);
+    const text = await (await fetch(job.metricsUrl!)).text();
+    const rows = [...text.matchAll(/^nodejs_heap_space_size_(used|total)_bytes\{space="([^"]+)"[^}]*\} (\S+)$/gm)];
+    console.log("\n| V8 heap space | used MiB | total MiB |\n| --- | --- | --- |");
+    for (const space of new Set(rows.map((r) => r[2]!))) {
+      const v = (k: string) => Number(rows.find((r) => r[1] === k && r[2] === space)?.[3] ?? NaN) / 2 ** 20;
+      console.log(`| ${space} | ${fmt(v("used"), 1)} | ${fmt(v("total"), 1)} |`);
+    }
+    for (const m of ["nodejs_heap_size_used_bytes", "nodejs_external_memory_bytes", "process_resident_memory_bytes"]) {
+      const v = new RegExp(`^${m}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1];
+      console.log(`${m}: ${fmt(Number(v) / 2 ** 20, 1)} MiB`);
+    }
+    const hold = Number(process.env.BENCH_HOLD_S ?? 0);
+    if (hold > 0) {
+      console.log(`daemon pid ${job.pid} held ${hold} s (BENCH_HOLD_S)`);
+      await sleep(hold * 1000);
+    }
+  });
+}
+
+/** What the daemon allocates per second, by function (bench/lib/alloc-sampler.ts). */
+async function phaseC(s: Setup): Promise<void> {
+  const file = join(s.dir, "alloc.heapprofile");
+  const cli = fileURLToPath(new URL("./lib/alloc-sampler.js", import.meta.url));
+  const from = WARMUP + 20;
+  const env = {
+    ANTENNE_ALLOC_PROFILE: file,
+    ANTENNE_ALLOC_FROM_S: String(from),
+    ANTENNE_ALLOC_SECONDS: String(SECONDS),
+  };
+  await withDaemon(
+    s,
+    "c",
+    (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    async () => {
+      await until(async () => existsSync(file), (from + SECONDS + 30) * 1000, "the allocation profile", 500);
+    },
+    cli,
+    env,
+  );
+  const rows = allocationsByFunction((JSON.parse(readFileSync(file, "utf8")) as { head: HeapProfileNode }).head);
+  const total = rows.reduce((a, r) => a + r.bytes, 0);
+  console.log(`\n## C. allocations over ${SECONDS} s: ${fmt(total / SECONDS / 1024, 0)} KiB/s\n`);
+  console.log("| function | KiB/s | share |\n| --- | --- | --- |");
+  for (const r of rows.slice(0, 25))
+    console.log(`| ${r.name} | ${fmt(r.bytes / SECONDS / 1024, 1)} | ${fmt((100 * r.bytes) / total, 1)} % |`);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "antenne-bench-profile-"));
   const ice = await BenchIcecast.start();
@@ -210,8 +272,11 @@ async function main(): Promise<void> {
       aac: await makeSourceFile(dir, "aac", total),
       mp2: await makeSourceFile(dir, "mp2", total),
     };
-    await phaseA({ dir, ice, files });
-    await phaseB({ dir, ice, files });
+    const phases = (process.env.BENCH_PHASES ?? "a,b").split(",");
+    if (phases.includes("a")) await phaseA({ dir, ice, files });
+    if (phases.includes("b")) await phaseB({ dir, ice, files });
+    if (phases.includes("m")) await phaseM({ dir, ice, files });
+    if (phases.includes("c")) await phaseC({ dir, ice, files });
   } finally {
     await ice.dispose();
     if (process.env.BENCH_KEEP) console.log(`raw files kept in ${dir}`);

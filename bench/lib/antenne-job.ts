@@ -84,6 +84,7 @@ export async function startAntenne(
     name: cli === CLI ? "antenne" : `antenne (${cli})`,
     pid: proc.pid,
     playlist: join(plan.dir, "hls", `${CHANNEL}_${WATCHED}.m3u8`),
+    metricsUrl: `${base}/metrics`,
     mounts: plan.ice && plan.shape.icecast ? [`/${plan.tag}.aac`, `/${plan.tag}.mp3`] : [],
     onAir: async () => (await status().catch(() => null))?.active ?? null,
     health: async (): Promise<JobHealth> => {

@@ -14,6 +14,8 @@ export interface Job {
   /** SIGTERM, SIGKILL after 5 s; resolves once the process is gone. */
   stop(): Promise<void>;
   readonly exited: boolean;
+  /** The job's Prometheus endpoint, when it has one (antenne). */
+  readonly metricsUrl?: string;
 }
 
 export interface JobHealth {

@@ -102,11 +102,11 @@ export function nextHealth(prev: InputHealth, obs: HealthObservation, cfg: Avail
   // Time ran backwards (should not happen on a monotonic clock): count nothing.
   const dt = prev.lastMs === null ? 0 : Math.max(0, nowMs - prev.lastMs);
   const unavailableMs = prev.unavailableMs + (prev.available ? 0 : dt);
-  const base = { unavailableMs, lastMs: nowMs };
 
+  // Literals in initialHealth's property order, no spread: called per input and program frame,
+  // a spread object here was a quarter of the daemon's allocations (bench/profile-daemon.ts C).
   if (!obs.hasAudio) {
     return {
-      ...base,
       available: false,
       blank: false,
       starved: true,
@@ -114,6 +114,8 @@ export function nextHealth(prev: InputHealth, obs: HealthObservation, cfg: Avail
       blankSince: null,
       silentSince: null,
       noiseSince: null,
+      unavailableMs,
+      lastMs: nowMs,
     };
   }
 
@@ -145,7 +147,6 @@ export function nextHealth(prev: InputHealth, obs: HealthObservation, cfg: Avail
   }
 
   return {
-    ...base,
     available,
     blank,
     starved: false,
@@ -153,5 +154,7 @@ export function nextHealth(prev: InputHealth, obs: HealthObservation, cfg: Avail
     blankSince: blank ? (prev.blankSince ?? nowMs) : null,
     silentSince,
     noiseSince,
+    unavailableMs,
+    lastMs: nowMs,
   };
 }

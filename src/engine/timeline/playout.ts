@@ -86,6 +86,8 @@ export class Playout {
   private pNext: number | null = null;
   private lowSinceP: number | null = null;
   private loggedDelay = 0;
+  private readonly liveM: PlayoutMember[] = [];
+  private readonly liveOff: number[] = [];
 
   constructor(private readonly o: PlayoutOptions) {
     this.rate = o.sampleRate;
@@ -138,29 +140,55 @@ export class Playout {
     return this.plan;
   }
 
-  private live(): { m: PlayoutMember; off: number }[] {
-    const live = this.members.filter((m) => m.live() && m.envelope.primed);
-    if (live.length === 0) return [];
-    const leader = live.reduce((a, b) => (b.epoch > a.epoch ? b : a));
+  /**
+   * The members on the leader's timeline, into `liveM`/`liveOff` (their envelope offsets at the
+   * plan's P), reused frame after frame: this runs per input and program frame. Returns the count.
+   */
+  private collectLive(): number {
+    // Written by index, never truncated (setting length frees the arrays' storage).
+    const ms = this.liveM;
+    const offs = this.liveOff;
+    let leader: PlayoutMember | null = null;
+    let k = 0;
+    for (const m of this.members) {
+      if (!m.live() || !m.envelope.primed) continue;
+      ms[k++] = m;
+      if (leader === null || m.epoch > leader.epoch) leader = m;
+    }
+    if (leader === null) return 0;
     const lead = leader.envelope.offset(this.planP);
-    return live
-      .map((m) => ({ m, off: m.envelope.offset(this.planP) }))
-      .filter((x) => Math.abs(x.off - lead) <= SAME_TIMELINE_SEC * this.rate);
+    let n = 0;
+    for (let i = 0; i < k; i++) {
+      const m = ms[i]!;
+      const off = m.envelope.offset(this.planP);
+      if (Math.abs(off - lead) > SAME_TIMELINE_SEC * this.rate) continue;
+      ms[n] = m;
+      offs[n++] = off;
+    }
+    return n;
   }
 
   private computePlan(p: number, frames: number): FramePlan | null {
-    const live = this.live();
-    if (live.length === 0) {
+    const n = this.collectLive();
+    if (n === 0) {
       this.tNext = this.pNext = null;
       return null;
     }
+    const ms = this.liveM;
+    const offs = this.liveOff;
     // The latest path sets the offset; each member's lateness is measured on its own envelope.
-    const off = Math.max(...live.map((x) => x.off));
+    let off = -Infinity;
     // A sender racing ahead of real time always has the audio due: it needs no more than the least.
-    const racing = live.some((x) => x.m.racing());
-    const need = racing
-      ? 0
-      : Math.max(...live.map((x) => wantedDelay(x.m.envelope.neededDelay(p), this.rate) - (off - x.off)));
+    let racing = false;
+    let ratios = 0;
+    for (let i = 0; i < n; i++) {
+      off = Math.max(off, offs[i]!);
+      racing ||= ms[i]!.racing();
+      ratios += ms[i]!.envelope.ratio;
+    }
+    let need = racing ? 0 : -Infinity;
+    for (let i = 0; i < n && !racing; i++)
+      need = Math.max(need, wantedDelay(ms[i]!.envelope.neededDelay(p), this.rate) - (off - offs[i]!));
     const onAir = this.o.onAir();
     this.updateDelay(p, need + (MARGIN_MS / 1000) * this.rate, onAir && this.tNext !== null && !racing);
     const target = p - off - this.delay;
@@ -175,7 +203,7 @@ export class Playout {
       t = target;
       err = 0;
     }
-    const base = live.reduce((s, x) => s + x.m.envelope.ratio, 0) / live.length;
+    const base = ratios / n;
     const correction = clamp(err / (CORRECTION_SEC * this.rate), MAX_CORRECTION);
     const step = 1 + clamp(base - 1 + correction, MAX_DEVIATION);
     this.tNext = t + frames * step;
