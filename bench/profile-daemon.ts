@@ -11,7 +11,7 @@
  *   C. (BENCH_PHASES=c): bytes allocated per function and second (V8's sampling heap profiler,
  *      collected objects included: what the garbage collector has to clear).
  *   M. (BENCH_PHASES=m): the daemon's memory by mapping and V8's heap spaces (from /metrics), only;
- *      BENCH_NODE_ARGS="--trace-gc" adds node flags, BENCH_HOLD_S keeps it running for a look.
+ *      BENCH_NODE_ARGS="--trace-gc" adds node flags, BENCH_ENV="K=V …" environment, BENCH_HOLD_S keeps it running for a look.
  *
  *   node dist/bench/profile-daemon.js      env: BENCH_SECONDS=40, BENCH_PHASES=a,b (or m),
  *                                          BENCH_KEEP=1 keeps the raw files
@@ -28,7 +28,7 @@ import { allocationsByFunction, type HeapProfileNode } from "./lib/alloc-profile
 import { summarizeProfile, topRows, type CpuProfile } from "./lib/cpu-profile.js";
 import { BenchIcecast } from "./lib/icecast.js";
 import type { Job } from "./lib/job.js";
-import { problems } from "./lib/jobs.js";
+import { parseEnv, problems } from "./lib/jobs.js";
 import { TICKS_PER_S, memoryByMapping, threadTicks, treeOf } from "./lib/proc-tree.js";
 import { Sender, makeSourceFile, type SenderCodec } from "./lib/senders.js";
 import { SPEC_JOB, senderCodec, type JobPlan } from "./lib/shape.js";
@@ -209,16 +209,22 @@ async function phaseB(s: Setup): Promise<void> {
 /** Memory only: where the daemon's RSS goes (mappings; the V8 heap by space from /metrics). */
 async function phaseM(s: Setup): Promise<void> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  await withDaemon(s, "m", nodeArgs, async (job) => {
+  const body = async (job: Job) => {
     console.log(`\n## M. daemon memory by mapping\n\n${memoryTable(job.pid, 30)}`);
     const text = await (await fetch(job.metricsUrl!)).text();
-    const rows = [...text.matchAll(/^nodejs_heap_space_size_(used|total)_bytes\{space="([^"]+)"[^}]*\} (\S+)$/gm)];
+    const rows = [
+      ...text.matchAll(/^nodejs_heap_space_size_(used|total)_bytes\{space="([^"]+)"[^}]*\} (\S+)$/gm),
+    ];
     console.log("\n| V8 heap space | used MiB | total MiB |\n| --- | --- | --- |");
     for (const space of new Set(rows.map((r) => r[2]!))) {
       const v = (k: string) => Number(rows.find((r) => r[1] === k && r[2] === space)?.[3] ?? NaN) / 2 ** 20;
       console.log(`| ${space} | ${fmt(v("used"), 1)} | ${fmt(v("total"), 1)} |`);
     }
-    for (const m of ["nodejs_heap_size_used_bytes", "nodejs_external_memory_bytes", "process_resident_memory_bytes"]) {
+    for (const m of [
+      "nodejs_heap_size_used_bytes",
+      "nodejs_external_memory_bytes",
+      "process_resident_memory_bytes",
+    ]) {
       const v = new RegExp(`^${m}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1];
       console.log(`${m}: ${fmt(Number(v) / 2 ** 20, 1)} MiB`);
     }
@@ -227,7 +233,8 @@ async function phaseM(s: Setup): Promise<void> {
       console.log(`daemon pid ${job.pid} held ${hold} s (BENCH_HOLD_S)`);
       await sleep(hold * 1000);
     }
-  });
+  };
+  await withDaemon(s, "m", nodeArgs, body, undefined, parseEnv(process.env.BENCH_ENV));
 }
 
 /** What the daemon allocates per second, by function (bench/lib/alloc-sampler.ts). */
@@ -250,7 +257,9 @@ async function phaseC(s: Setup): Promise<void> {
     cli,
     env,
   );
-  const rows = allocationsByFunction((JSON.parse(readFileSync(file, "utf8")) as { head: HeapProfileNode }).head);
+  const rows = allocationsByFunction(
+    (JSON.parse(readFileSync(file, "utf8")) as { head: HeapProfileNode }).head,
+  );
   const total = rows.reduce((a, r) => a + r.bytes, 0);
   console.log(`\n## C. allocations over ${SECONDS} s: ${fmt(total / SECONDS / 1024, 0)} KiB/s\n`);
   console.log("| function | KiB/s | share |\n| --- | --- | --- |");

@@ -9,7 +9,8 @@ import { inputLabels, type JobPlan } from "./shape.js";
 
 /**
  * "antenne-b": another build of antenne (BENCH_ANTENNE_B = its checkout, this one by default;
- * BENCH_ANTENNE_B_ENV = extra environment), to measure a change against this build in the same
+ * BENCH_ANTENNE_B_ENV = extra environment, BENCH_ANTENNE_B_NODE_ARGS = extra node flags), to
+ * measure a change against this build in the same
  * interleaved rounds.
  */
 export type JobKind = "antenne" | "antenne-b" | "floor" | "liquidsoap";
@@ -23,7 +24,7 @@ export function startJob(kind: JobKind, plan: JobPlan, maxLifetimeMs: number): P
     return startAntenne(
       plan,
       maxLifetimeMs,
-      [],
+      (process.env.BENCH_ANTENNE_B_NODE_ARGS ?? "").split(" ").filter(Boolean),
       join(b, "dist", "src", "cli.js"),
       parseEnv(process.env.BENCH_ANTENNE_B_ENV),
     );

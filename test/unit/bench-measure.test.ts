@@ -1,6 +1,7 @@
 /** The benches' measuring helpers (bench/lib): /proc parsing, tree CPU, statistics, CPU profiles. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { allocationsByFunction, type HeapProfileNode } from "../../bench/lib/alloc-profile.js";
 import { summarizeProfile, topRows, type CpuProfile } from "../../bench/lib/cpu-profile.js";
 import {
   descendants,
@@ -144,4 +145,27 @@ test("summarizeProfile: self and inclusive time, busy = not idle, a window by ti
   const w = summarizeProfile(profile(), 0.0015, 0.0045);
   assert.equal(w.wallUs, 3000);
   assert.equal(w.busyUs, 2000);
+});
+
+test("allocationsByFunction: self bytes summed per function over the whole tree, largest first", () => {
+  const node = (
+    fn: string,
+    url: string,
+    selfSize: number,
+    children: HeapProfileNode[] = [],
+  ): HeapProfileNode => ({
+    callFrame: { functionName: fn, url, lineNumber: 9 },
+    selfSize,
+    children,
+  });
+  const app = "file:///x/dist/src/engine/a.js";
+  const root = node("(root)", "", 0, [
+    node("tick", app, 100, [node("subarray", "", 300), node("plan", app, 50)]),
+    node("other", app, 0, [node("subarray", "", 200), node("plan", app, 25)]),
+  ]);
+  assert.deepEqual(allocationsByFunction(root), [
+    { name: "subarray", bytes: 500 },
+    { name: "tick (dist/src/engine/a.js:10)", bytes: 100 },
+    { name: "plan (dist/src/engine/a.js:10)", bytes: 75 },
+  ]);
 });
