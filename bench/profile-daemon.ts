@@ -23,12 +23,12 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freeUdpPort } from "../test/helpers/ports.js";
 import { run, until } from "../test/helpers/proc.js";
-import { startAntenne } from "./lib/antenne-job.js";
+import { metricSum, startAntenne } from "./lib/antenne-job.js";
 import { allocationsByFunction, type HeapProfileNode } from "./lib/alloc-profile.js";
 import { summarizeProfile, topRows, type CpuProfile } from "./lib/cpu-profile.js";
 import { BenchIcecast } from "./lib/icecast.js";
 import type { Job } from "./lib/job.js";
-import { parseEnv, problems } from "./lib/jobs.js";
+import { parseArgs, parseEnv, problems } from "./lib/jobs.js";
 import { TICKS_PER_S, memoryByMapping, threadTicks, treeOf } from "./lib/proc-tree.js";
 import { Sender, makeSourceFile, type SenderCodec } from "./lib/senders.js";
 import { SPEC_JOB, senderCodec, type JobPlan } from "./lib/shape.js";
@@ -208,7 +208,6 @@ async function phaseB(s: Setup): Promise<void> {
 
 /** Memory only: where the daemon's RSS goes (mappings; the V8 heap by space from /metrics). */
 async function phaseM(s: Setup): Promise<void> {
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const body = async (job: Job) => {
     console.log(`\n## M. daemon memory by mapping\n\n${memoryTable(job.pid, 30)}`);
     const text = await (await fetch(job.metricsUrl!)).text();
@@ -224,17 +223,22 @@ async function phaseM(s: Setup): Promise<void> {
       "nodejs_heap_size_used_bytes",
       "nodejs_external_memory_bytes",
       "process_resident_memory_bytes",
-    ]) {
-      const v = new RegExp(`^${m}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1];
-      console.log(`${m}: ${fmt(Number(v) / 2 ** 20, 1)} MiB`);
-    }
+    ])
+      console.log(`${m}: ${fmt(metricSum(text, m) / 2 ** 20, 1)} MiB`);
     const hold = Number(process.env.BENCH_HOLD_S ?? 0);
     if (hold > 0) {
       console.log(`daemon pid ${job.pid} held ${hold} s (BENCH_HOLD_S)`);
       await sleep(hold * 1000);
     }
   };
-  await withDaemon(s, "m", nodeArgs, body, undefined, parseEnv(process.env.BENCH_ENV));
+  await withDaemon(
+    s,
+    "m",
+    parseArgs(process.env.BENCH_NODE_ARGS),
+    body,
+    undefined,
+    parseEnv(process.env.BENCH_ENV),
+  );
 }
 
 /** What the daemon allocates per second, by function (bench/lib/alloc-sampler.ts). */
@@ -250,7 +254,7 @@ async function phaseC(s: Setup): Promise<void> {
   await withDaemon(
     s,
     "c",
-    (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    parseArgs(process.env.BENCH_NODE_ARGS),
     async () => {
       await until(async () => existsSync(file), (from + SECONDS + 30) * 1000, "the allocation profile", 500);
     },

@@ -24,13 +24,18 @@ export function startJob(kind: JobKind, plan: JobPlan, maxLifetimeMs: number): P
     return startAntenne(
       plan,
       maxLifetimeMs,
-      (process.env.BENCH_ANTENNE_B_NODE_ARGS ?? "").split(" ").filter(Boolean),
+      parseArgs(process.env.BENCH_ANTENNE_B_NODE_ARGS),
       join(b, "dist", "src", "cli.js"),
       parseEnv(process.env.BENCH_ANTENNE_B_ENV),
     );
   }
   if (kind === "floor") return startFloor(plan, maxLifetimeMs);
   return startLiquidsoap(plan, maxLifetimeMs);
+}
+
+/** "--a --b=1" (node flags from an env variable; none when unset). */
+export function parseArgs(text: string | undefined): string[] {
+  return (text ?? "").split(/\s+/).filter(Boolean);
 }
 
 /** "K=V K2=V2" (BENCH_ANTENNE_B_ENV: environment for build B only, e.g. MALLOC_ARENA_MAX=2). */

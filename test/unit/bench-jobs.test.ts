@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { antenneYaml, metricSum } from "../../bench/lib/antenne-job.js";
 import { floorArgs } from "../../bench/lib/floor-job.js";
-import { parseEnv, parseKinds } from "../../bench/lib/jobs.js";
+import { parseArgs, parseEnv, parseKinds } from "../../bench/lib/jobs.js";
 import { adaptReference, parseEvents } from "../../bench/lib/liquidsoap-job.js";
 import { summarize, type RunResult } from "../../bench/lib/real-job-report.js";
 import { installed, referenceFile } from "../../bench/lib/reference.js";
@@ -100,6 +100,8 @@ test("job lists and build B's environment from the bench's env variables", () =>
   assert.throws(() => parseKinds("antenne,icecast"), /unknown job "icecast"/);
   assert.deepEqual(parseEnv(" MALLOC_ARENA_MAX=2  A=b=c "), { MALLOC_ARENA_MAX: "2", A: "b=c" });
   assert.deepEqual(parseEnv(undefined), {});
+  assert.deepEqual(parseArgs(" --single-threaded-gc  --trace-gc "), ["--single-threaded-gc", "--trace-gc"]);
+  assert.deepEqual(parseArgs(undefined), []);
   assert.throws(() => parseEnv("novalue"), /not K=V/);
 });
 

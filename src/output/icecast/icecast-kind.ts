@@ -2,7 +2,8 @@
 import type { IcecastConfig } from "../../config/load.js";
 import { mirroredCounter, pulledGauge } from "../../metrics/pulled.js";
 import type { OutputKind } from "../../types/index.js";
-import { IcecastOutput, type IcecastOutputStatus } from "./source-client.js";
+import type { IcecastOutputStatus } from "./options.js";
+import { IcecastOutput } from "./source-client.js";
 
 export const icecastKind: OutputKind<IcecastConfig> = {
   kind: "icecast",

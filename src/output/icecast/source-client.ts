@@ -15,8 +15,6 @@ import { readAnswer, refusalText, socketError, type Connection } from "./connect
 import type { IcecastOutputOptions, IcecastOutputStatus } from "./options.js";
 import { parseSourceUrl, sourceRequestBytes, redactUrl, type SourceTarget } from "./request.js";
 
-export type { IcecastOutputOptions, IcecastOutputStatus } from "./options.js";
-
 export class IcecastOutput implements Output {
   readonly id: string;
   readonly kind = "icecast";
