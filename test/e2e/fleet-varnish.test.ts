@@ -108,7 +108,16 @@ test(
     };
     await until(hears(440), 30_000, "the HLS client plays instance a (440 Hz) through Varnish");
     await a.stop("SIGKILL");
-    await until(hears(660), 30_000, "the HLS client plays instance b (660 Hz) after a was killed");
+    await until(hears(660), 30_000, "the HLS client plays instance b (660 Hz) after a was killed").catch(
+      (err: Error) => {
+        const h = listener.hearing([440, 660]);
+        throw new Error(
+          `${err.message}; client ${listener.running ? "running" : "exited"}, hearing ${h.freq} Hz ` +
+            `(share ${h.share.toFixed(2)}, ${h.db.toFixed(1)} dB), longest stall ${listener.longestStallMs.toFixed(0)} ms, ` +
+            `b ${b.running ? "running" : "exited"}; client: ${listener.errors}; varnishd: ${varnish.output}`,
+        );
+      },
+    );
     await until(() => listener.hearing([440, 660], 4).freq === 660, 15_000, "four seconds of b");
     assert.ok(listener.running, `the HLS client stopped: ${listener.errors}`);
     assert.equal(listener.errors.trim(), "", "the HLS client logged errors");
