@@ -3,6 +3,8 @@
  * its safety source answers its playlists and /readyz with 503, and the rendered nginx and
  * Varnish configs must then serve the peer. Two real instances of one channel: the rendered
  * studio sender feeds only b (its `instances: [b]`), so a stays on its safety tone and says 503.
+ * Then the sender stops: both on safety, both refuse, and the caches' last resort must still
+ * serve the channel (the safety audio), never an error.
  */
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -87,7 +89,8 @@ test(
       startInstance(join(out, "instances/t-a.yaml"), {}),
       startInstance(join(out, "instances/t-b.yaml"), {}),
     );
-    procs.push(new Proc("bash", [join(out, "senders/t-main.sh")], { maxLifetimeMs: 110_000 }));
+    const sender = new Proc("bash", [join(out, "senders/t-main.sh")], { maxLifetimeMs: 110_000 });
+    procs.push(sender);
     startCaches(out, p);
     await until(
       async () => (await get(`http://127.0.0.1:${p.b}/readyz`)).status === 200,
@@ -144,5 +147,33 @@ test(
     }
     // a still says 503 (it was asked, and it is not what clients got).
     assert.equal((await get(`http://127.0.0.1:${p.a}/readyz`)).status, 503);
+
+    // The studio stops: both instances on their safety tone, both refuse. The caches' last resort
+    // asks again with X-Antenne-Accept-Degraded: the channel carries its safety audio, not errors.
+    await sender.stop();
+    await until(
+      async () => (await get(`http://127.0.0.2:${p.b}/readyz`)).status === 503,
+      20_000,
+      "b on safety too: 503",
+    );
+    for (const [name, port] of [
+      ["nginx", p.cache!],
+      ["varnish", p.varnish!],
+    ] as const) {
+      const pl = await until(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${port}/hls/t_lofi.m3u8`).catch(() => null);
+          const health = r?.headers.get("x-antenne-health") ?? "";
+          return r?.status === 200 && health.startsWith("degraded") ? r.text() : null;
+        },
+        20_000,
+        `${name}: a degraded playlist while both instances are on safety`,
+      );
+      const seg = pl
+        .split("\n")
+        .filter((l) => l.endsWith(".ts"))
+        .pop()!;
+      assert.equal((await get(`http://127.0.0.1:${port}/hls/${seg}`)).status, 200, `${name}: ${seg}`);
+    }
   },
 );

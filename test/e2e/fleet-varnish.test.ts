@@ -1,8 +1,11 @@
 /**
  * The rendered Varnish VCL (real varnishd) in front of two real instances started on the
- * rendered per-instance channel files: an ffmpeg HLS client plays the channel through it,
- * instance a is killed with SIGKILL, and the client keeps playing (now instance b's 660 Hz)
- * without an error: a failed fetch is retried on the peer, then the /readyz probe marks a sick.
+ * rendered per-instance channel files: an ffmpeg HLS client plays the channel from a through it;
+ * then b is started and a killed with SIGKILL at once, the worst moment: the probes still call a
+ * healthy and b sick, and b has no playlist for seconds. The cache must never answer an error
+ * meanwhile (a failed fetch goes to the peer whatever the probes say, and while no instance
+ * answers the last playlist is served stale), and the client keeps playing, now b's 660 Hz,
+ * without an error (ffmpeg's HLS client at its defaults ends on one failed playlist reload).
  */
 import assert from "node:assert/strict";
 import { chmodSync, rmSync, writeFileSync } from "node:fs";
@@ -56,8 +59,7 @@ test(
     chmodSync(dir, 0o755); // varnishd reads the VCL and compiles in its work dir as its own user
 
     const a = startInstance(join(out, "instances/t-a.yaml"), { TONE_HZ: "440" });
-    const b = startInstance(join(out, "instances/t-b.yaml"), { TONE_HZ: "660" });
-    procs.push(a, b);
+    procs.push(a);
     const work = join(dir, "varnish");
     const varnish = new Proc(
       "varnishd",
@@ -86,6 +88,16 @@ test(
       throw new Error(`${err.message}\nvarnishd: ${varnish.output}`);
     });
 
+    // Every request Varnish answered with an error, whole (client side and its backend fetches).
+    const errors = new Proc("varnishlog", ["-n", work, "-g", "request", "-q", "RespStatus >= 500"], {
+      maxLifetimeMs: 130_000,
+    });
+    procs.push(errors);
+    const probes = new Proc("varnishlog", ["-n", work, "-g", "raw", "-i", "Backend_health"], {
+      maxLifetimeMs: 130_000,
+    });
+    procs.push(probes);
+
     const pl = await fetch(`${base}/t_midfi.m3u8`);
     assert.equal(pl.headers.get("access-control-allow-origin"), "*");
     assert.equal(pl.headers.get("cache-control"), "max-age=1");
@@ -107,18 +119,39 @@ test(
       return h.freq === f && h.share > 0.5 && h.db > -30;
     };
     await until(hears(440), 30_000, "the HLS client plays instance a (440 Hz) through Varnish");
+    const b = startInstance(join(out, "instances/t-b.yaml"), { TONE_HZ: "660" });
+    procs.push(b);
     await a.stop("SIGKILL");
+    // What any player reloading the playlist meanwhile gets, every 250 ms.
+    const answers: number[] = [];
+    let polling = true;
+    const pollEnd = Date.now() + 60_000;
+    const poller = (async () => {
+      while (polling && Date.now() < pollEnd) {
+        answers.push((await fetch(`${base}/t_midfi.m3u8`).catch(() => null))?.status ?? 0);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
     await until(hears(660), 30_000, "the HLS client plays instance b (660 Hz) after a was killed").catch(
       (err: Error) => {
         const h = listener.hearing([440, 660]);
         throw new Error(
           `${err.message}; client ${listener.running ? "running" : "exited"}, hearing ${h.freq} Hz ` +
             `(share ${h.share.toFixed(2)}, ${h.db.toFixed(1)} dB), longest stall ${listener.longestStallMs.toFixed(0)} ms, ` +
-            `b ${b.running ? "running" : "exited"}; client: ${listener.errors}; varnishd: ${varnish.output}`,
+            `b ${b.running ? "running" : "exited"}; client: ${listener.errors}; varnishd: ${varnish.output}; ` +
+            `probes: ${probes.output}; answers >= 500: ${errors.output}`,
         );
       },
     );
     await until(() => listener.hearing([440, 660], 4).freq === 660, 15_000, "four seconds of b");
+    polling = false;
+    await poller;
+    assert.ok(answers.length >= 8, `${answers.length} playlist requests during the failover`);
+    assert.deepEqual(
+      answers.filter((c) => c !== 200),
+      [],
+      `every playlist request answered during the failover: ${answers.join(" ")}\nanswers >= 500: ${errors.output}`,
+    );
     assert.ok(listener.running, `the HLS client stopped: ${listener.errors}`);
     assert.equal(listener.errors.trim(), "", "the HLS client logged errors");
     assert.ok(b.running);

@@ -17,6 +17,7 @@ import { type FleetModel } from "../model.js";
 import { renderDashboards } from "../../monitoring/index.js";
 import { GRAFANA_DASHBOARDS_DIR, monitoringOptions } from "./monitoring.js";
 import { directSenderArgs } from "./senders.js";
+import { varnishMaxRetries } from "./varnish.js";
 
 type Service = Record<string, unknown>;
 
@@ -127,7 +128,18 @@ function caches(fleet: FleetModel): Record<string, Service> {
       image: fleet.images.varnish,
       profiles: ["varnish"],
       restart: "unless-stopped",
-      command: ["varnishd", "-F", "-a", `:${c.port}`, "-f", "/etc/varnish/hls.vcl", "-s", "malloc,256m"],
+      command: [
+        "varnishd",
+        "-F",
+        "-a",
+        `:${c.port}`,
+        "-p",
+        `max_retries=${varnishMaxRetries(fleet)}`,
+        "-f",
+        "/etc/varnish/hls.vcl",
+        "-s",
+        "malloc,256m",
+      ],
       ports: [`${c.port + 1}:${c.port}`],
       volumes: ["./varnish/hls.vcl:/etc/varnish/hls.vcl:ro"],
     },
