@@ -1,6 +1,5 @@
-import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { buildApi } from "./api/server.js";
+import { buildApi, type Api } from "./api/server.js";
 import { Channel } from "./channel/channel.js";
 import type { Clock } from "./clock/clock.js";
 import type { ChannelConfig } from "./config/load.js";
@@ -12,7 +11,7 @@ import { FileStateStore } from "./state/state-store.js";
 
 export interface Daemon {
   channel: Channel;
-  api: FastifyInstance;
+  api: Api;
   /** The address the API listens on, e.g. http://127.0.0.1:8080. */
   url: string;
   close(): Promise<void>;

@@ -1,19 +1,12 @@
-import type { FastifyInstance } from "fastify";
 import type { ChannelEvents, ChannelView } from "../channel/view.js";
 import type { Clock } from "../clock/clock.js";
+import type { Router } from "./http.js";
 
 const EVENT_NAMES = ["switch", "input", "output", "problem"] as const satisfies (keyof ChannelEvents)[];
 
 /** GET /api/v1/events: Server-Sent Events for switch, input, output and problem (error) events. */
-export function registerEvents(
-  app: FastifyInstance,
-  view: ChannelView,
-  clock: Clock,
-  statusEveryMs: number,
-): void {
-  app.get("/api/v1/events", (req, reply) => {
-    reply.hijack();
-    const res = reply.raw;
+export function registerEvents(app: Router, view: ChannelView, clock: Clock, statusEveryMs: number): void {
+  app.on("GET", "/api/v1/events", (_req, res) => {
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
@@ -34,7 +27,8 @@ export function registerEvents(
       timer.cancel();
       for (const off of handlers) off();
     };
-    req.raw.on("close", cleanup);
+    res.on("close", cleanup);
     res.on("error", cleanup);
+    return null;
   });
 }

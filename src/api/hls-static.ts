@@ -1,9 +1,8 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename, join, normalize, sep } from "node:path";
-import type { FastifyInstance } from "fastify";
 import { ACCEPT_DEGRADED_HEADER, HEALTH_HEADER, type PlaylistGate } from "../output/hls/health-gate.js";
-import { sendError } from "./errors.js";
+import { error, type Router } from "./http.js";
 
 const TYPES: Record<string, string> = { ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t" };
 
@@ -14,42 +13,43 @@ const TYPES: Record<string, string> = { ".m3u8": "application/vnd.apple.mpegurl"
  * segments it made while degraded, unless the request carries `X-Antenne-Accept-Degraded: 1`
  * (a cache's last resort). Every playlist response carries `X-Antenne-Health`.
  */
-export function registerHlsStatic(app: FastifyInstance, dir: string, gate?: PlaylistGate): void {
-  app.get("/hls/*", async (req, reply) => {
-    const rel = (req.params as { "*": string })["*"];
+export function registerHlsStatic(app: Router, dir: string, gate?: PlaylistGate): void {
+  app.on("GET", "/hls/*", async (req) => {
+    const rel = req.params["*"]!;
     const ext = rel.slice(rel.lastIndexOf("."));
     const type = TYPES[ext];
     const path = normalize(join(dir, rel));
+    const cors: Record<string, string> = { "access-control-allow-origin": "*" };
     if (!type || rel.includes("\0") || !path.startsWith(normalize(dir) + sep))
-      return sendError(reply, 404, `no such file: ${rel}`);
-    reply.header("access-control-allow-origin", "*");
+      return error(404, `no such file: ${rel}`, cors);
     if (gate) {
       const accept = req.headers[ACCEPT_DEGRADED_HEADER] === "1";
-      if (ext === ".m3u8") reply.header(HEALTH_HEADER, gate.state());
+      if (ext === ".m3u8") cors[HEALTH_HEADER] = gate.state();
       const refusal = ext === ".m3u8" ? gate.playlist(accept) : gate.segment(basename(path), accept);
-      if (refusal !== null) {
-        reply.header("cache-control", "no-store");
-        return sendError(reply, 503, refusal);
-      }
+      if (refusal !== null) return error(503, refusal, { ...cors, "cache-control": "no-store" });
     }
     try {
       const st = await stat(path);
-      if (!st.isFile()) return sendError(reply, 404, `no such file: ${rel}`);
-      reply
-        .header("content-type", type)
-        .header("content-length", st.size)
-        .header("cache-control", ext === ".m3u8" ? "max-age=1" : "max-age=86400, immutable");
-      return reply.send(createReadStream(path));
+      if (!st.isFile()) return error(404, `no such file: ${rel}`, cors);
+      return {
+        headers: {
+          ...cors,
+          "content-type": type,
+          "content-length": st.size,
+          "cache-control": ext === ".m3u8" ? "max-age=1" : "max-age=86400, immutable",
+        },
+        stream: createReadStream(path),
+      };
     } catch {
-      return sendError(reply, 404, `no such file: ${rel}`);
+      return error(404, `no such file: ${rel}`, cors);
     }
   });
-  app.options("/hls/*", async (_req, reply) =>
-    reply
-      .header("access-control-allow-origin", "*")
-      .header("access-control-allow-methods", "GET, HEAD, OPTIONS")
-      .header("access-control-allow-headers", ACCEPT_DEGRADED_HEADER)
-      .code(204)
-      .send(),
-  );
+  app.on("OPTIONS", "/hls/*", () => ({
+    status: 204,
+    headers: {
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "GET, HEAD, OPTIONS",
+      "access-control-allow-headers": ACCEPT_DEGRADED_HEADER,
+    },
+  }));
 }

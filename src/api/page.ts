@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FastifyInstance } from "fastify";
+import { error, type Router } from "./http.js";
 
 const STATIC_DIR = fileURLToPath(new URL("../../../src/api/static/", import.meta.url));
 const HLSJS = fileURLToPath(new URL("../../../node_modules/hls.js/dist/hls.min.js", import.meta.url));
@@ -33,23 +33,21 @@ export function pageAssets(dir: string = STATIC_DIR): Map<string, Asset> {
   return assets;
 }
 
-export function registerPage(app: FastifyInstance, dir: string = STATIC_DIR): void {
+export function registerPage(app: Router, dir: string = STATIC_DIR): void {
   const assets = pageAssets(dir);
   const index = readFileSync(join(dir, "index.html"));
   // The page changes with the daemon's version: revalidate rather than cache.
-  app.get("/", async (_req, reply) =>
-    reply.header("content-type", "text/html; charset=utf-8").header("cache-control", "no-cache").send(index),
-  );
-  app.get("/static/hls.min.js", async (_req, reply) =>
-    reply
-      .header("content-type", "text/javascript; charset=utf-8")
-      .header("cache-control", "max-age=86400")
-      .send(readFileSync(HLSJS)),
-  );
-  app.get("/static/:file", async (req, reply) => {
-    const { file } = req.params as { file: string };
-    const asset = assets.get(file);
-    if (!asset) return reply.callNotFound();
-    return reply.header("content-type", asset.type).header("cache-control", "no-cache").send(asset.body);
+  app.on("GET", "/", () => ({
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" },
+    body: index,
+  }));
+  app.on("GET", "/static/hls.min.js", () => ({
+    headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "max-age=86400" },
+    body: readFileSync(HLSJS),
+  }));
+  app.on("GET", "/static/:file", (req) => {
+    const asset = assets.get(req.params.file!);
+    if (!asset) return error(404, `no route GET ${req.path}`);
+    return { headers: { "content-type": asset.type, "cache-control": "no-cache" }, body: asset.body };
   });
 }

@@ -1,13 +1,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { Server } from "node:http";
 import type { Registry } from "prom-client";
-import { z } from "zod";
 import type { ChannelView, SwitchResult } from "../channel/view.js";
 import type { Clock } from "../clock/clock.js";
-import { sendError } from "./errors.js";
 import { registerEvents } from "./events.js";
 import type { PlaylistGate } from "../output/hls/health-gate.js";
 import { registerHlsStatic } from "./hls-static.js";
+import { closeServer, error, listen, Router, type Answer } from "./http.js";
 import { registerPage } from "./page.js";
 
 export interface ApiDeps {
@@ -24,11 +23,32 @@ export interface ApiDeps {
   listenersUrl?: string | null;
 }
 
-const switchBody = z.strictObject({ input: z.string().min(1) });
-const metadataBody = z.strictObject({
-  title: z.string().max(500).default(""),
-  artist: z.string().max(500).default(""),
-});
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const unknownKey = (o: Record<string, unknown>, keys: string[]) =>
+  Object.keys(o).find((k) => !keys.includes(k));
+
+/** {"input": "<id>"}: the id, or what is wrong with the body. */
+export function parseSwitchBody(b: unknown): { input: string } | string {
+  if (!isObject(b)) return "expected an object";
+  const extra = unknownKey(b, ["input"]);
+  if (extra !== undefined) return `unknown key "${extra}"`;
+  if (typeof b.input !== "string" || b.input === "") return '"input" must be a non-empty string';
+  return { input: b.input };
+}
+
+/** {"title", "artist"}: strings up to 500 characters, each "" when absent. */
+export function parseMetadataBody(b: unknown): { title: string; artist: string } | string {
+  if (!isObject(b)) return "expected an object";
+  const extra = unknownKey(b, ["title", "artist"]);
+  if (extra !== undefined) return `unknown key "${extra}"`;
+  for (const k of ["title", "artist"]) {
+    const v = b[k];
+    if (v !== undefined && (typeof v !== "string" || v.length > 500))
+      return `"${k}" must be a string of at most 500 characters`;
+  }
+  return { title: (b.title as string | undefined) ?? "", artist: (b.artist as string | undefined) ?? "" };
+}
 
 /** The channel's refusal codes, as HTTP statuses (only the API knows about HTTP). */
 const SWITCH_STATUS: Record<Exclude<SwitchResult, { ok: true }>["code"], number> = {
@@ -46,70 +66,67 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   return timingSafeEqual(digest(header ?? ""), digest(`Bearer ${token}`));
 }
 
-/** Builds the HTTP API without listening; tests use inject(). */
-export function buildApi(deps: ApiDeps): FastifyInstance {
+export interface Api {
+  readonly server: Server;
+  /** Resolves with the URL it listens on. */
+  listen(opts: { host: string; port: number }): Promise<string>;
+  /** Stops listening and ends open connections (event streams). */
+  close(): Promise<void>;
+}
+
+const ok = (body: unknown): Answer => ({ body });
+
+/** Builds the HTTP API without listening. */
+export function buildApi(deps: ApiDeps): Api {
   const { view } = deps;
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
-  app.addContentTypeParser("text/plain", { parseAs: "string" }, (_req, body, done) => done(null, body));
-
-  app.addHook("onRequest", async (req, reply) => {
-    if (!deps.token || req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return;
-    if (!bearerMatches(req.headers.authorization, deps.token)) {
-      return sendError(reply, 401, "missing or invalid bearer token");
-    }
+  const app = new Router(64 * 1024);
+  app.setGuard((req) => {
+    if (!deps.token || req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return null;
+    return bearerMatches(req.headers.authorization, deps.token)
+      ? null
+      : error(401, "missing or invalid bearer token");
   });
-  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) =>
-    sendError(reply, err.statusCode && err.statusCode < 500 ? err.statusCode : 500, err.message),
-  );
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route ${req.method} ${req.url}`));
 
-  app.get("/healthz", async () => ({ ok: true }));
-  app.get("/readyz", async (_req, reply) => {
+  app.on("GET", "/healthz", () => ok({ ok: true }));
+  app.on("GET", "/readyz", () => {
     const r = view.ready();
-    return r.ok ? { ready: true } : sendError(reply, 503, r.reason);
+    return r.ok ? ok({ ready: true }) : error(503, r.reason);
   });
-  app.get("/api/v1/status", async () => view.status());
-  app.get("/api/v1/inputs/:id", async (req, reply) => {
-    const { id } = req.params as { id: string };
+  app.on("GET", "/api/v1/status", () => ok(view.status()));
+  app.on("GET", "/api/v1/inputs/:id", (req) => {
+    const id = req.params.id!;
     const input = view.status().inputs.find((i) => i.id === id);
-    return input ?? sendError(reply, 404, `unknown input "${id}"`);
+    return input ? ok(input) : error(404, `unknown input "${id}"`);
   });
-  app.post("/api/v1/switch", async (req, reply) => {
-    const body = switchBody.safeParse(req.body);
-    if (!body.success)
-      return sendError(reply, 400, `body must be {"input": "<id>"}: ${body.error.issues[0]?.message ?? ""}`);
-    const r = await view.requestSwitch(body.data.input);
-    return r.ok ? r.status : sendError(reply, SWITCH_STATUS[r.code], r.message);
+  app.on("POST", "/api/v1/switch", async (req) => {
+    const body = parseSwitchBody(req.body);
+    if (typeof body === "string") return error(400, `body must be {"input": "<id>"}: ${body}`);
+    const r = await view.requestSwitch(body.input);
+    return r.ok ? ok(r.status) : error(SWITCH_STATUS[r.code], r.message);
   });
-  app.delete("/api/v1/switch", async () => view.clearPreference());
-  app.post("/api/v1/metadata", async (req, reply) => {
-    const body = metadataBody.safeParse(req.body);
-    if (!body.success)
-      return sendError(
-        reply,
-        400,
-        `body must be {"title", "artist"}: ${body.error.issues[0]?.message ?? ""}`,
-      );
-    return view.setMetadata(body.data);
+  app.on("DELETE", "/api/v1/switch", async () => ok(await view.clearPreference()));
+  app.on("POST", "/api/v1/metadata", (req) => {
+    const body = parseMetadataBody(req.body);
+    if (typeof body === "string") return error(400, `body must be {"title", "artist"}: ${body}`);
+    return ok(view.setMetadata(body));
   });
   // The page asks us, not the listeners service: one origin, and the service may be internal.
-  app.get("/api/v1/listeners", async (_req, reply) => {
-    if (!deps.listenersUrl)
-      return sendError(reply, 404, "no listeners service configured (api.listenersUrl)");
+  app.on("GET", "/api/v1/listeners", async () => {
+    if (!deps.listenersUrl) return error(404, "no listeners service configured (api.listenersUrl)");
     const url = `${deps.listenersUrl.replace(/\/$/, "")}/api/v1/listeners/${encodeURIComponent(view.channel)}`;
     try {
       const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (!r.ok) return sendError(reply, 502, `listeners service answered ${r.status}`);
-      return (await r.json()) as unknown;
+      if (!r.ok) return error(502, `listeners service answered ${r.status}`);
+      return ok(await r.json());
     } catch (err) {
-      return sendError(reply, 502, `listeners service unreachable: ${(err as Error).message}`);
+      return error(502, `listeners service unreachable: ${(err as Error).message}`);
     }
   });
   registerEvents(app, view, deps.clock, deps.statusEveryMs ?? 500);
-  app.get("/metrics", async (_req, reply) => {
-    const text = await deps.registry.metrics();
-    return reply.header("content-type", deps.registry.contentType).send(text);
-  });
+  app.on("GET", "/metrics", async () => ({
+    headers: { "content-type": deps.registry.contentType },
+    body: await deps.registry.metrics(),
+  }));
 
   // Compatibility with the Liquidsoap-based setup this replaces.
   const liveSource = () => {
@@ -121,28 +138,28 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       is_output_blank: s.program.blank,
     };
   };
-  app.get("/livesource", async () => liveSource());
-  app.get("/readiness", async (_req, reply) => {
+  app.on("GET", "/livesource", () => ok(liveSource()));
+  app.on("GET", "/readiness", () => {
     const r = view.ready();
-    return reply
-      .code(r.ok ? 200 : 503)
-      .send({ ...liveSource(), ready: r.ok, ...(r.ok ? {} : { reason: r.reason }) });
+    return {
+      status: r.ok ? 200 : 503,
+      body: { ...liveSource(), ready: r.ok, ...(r.ok ? {} : { reason: r.reason }) },
+    };
   });
-  app.post("/livesource", async (req, reply) => {
-    const raw =
-      typeof req.body === "string"
-        ? req.body
-        : req.body && typeof req.body === "object"
-          ? (req.body as { input?: unknown }).input
-          : undefined;
+  app.on("POST", "/livesource", async (req) => {
+    const raw = typeof req.body === "string" ? req.body : isObject(req.body) ? req.body.input : undefined;
     const name = typeof raw === "string" ? raw.trim() : "";
-    if (!view.status().inputs.some((i) => i.id === name))
-      return sendError(reply, 400, `unknown input "${name}"`);
+    if (!view.status().inputs.some((i) => i.id === name)) return error(400, `unknown input "${name}"`);
     const r = await view.requestSwitch(name);
-    return r.ok ? liveSource() : sendError(reply, SWITCH_STATUS[r.code], r.message);
+    return r.ok ? ok(liveSource()) : error(SWITCH_STATUS[r.code], r.message);
   });
 
   registerPage(app);
   if (deps.hlsDir) registerHlsStatic(app, deps.hlsDir, deps.hlsGate);
-  return app;
+  const server = app.server();
+  return {
+    server,
+    listen: ({ host, port }) => listen(server, host, port),
+    close: () => closeServer(server),
+  };
 }

@@ -73,8 +73,7 @@ test("the image holds dist/src, the page and the runtime dependencies: no tests,
     devDependencies: Record<string, string>;
   };
   for (const dep of Object.keys(pkg.dependencies)) assert.ok(existsSync(join(app, "node_modules", dep)), dep);
-  // A dev dependency may be in the image only because a runtime dependency needs it too (ajv:
-  // the tests validate with it, fastify compiles schemas with it).
+  // A dev dependency may be in the image only because a runtime dependency needs it too.
   const prodTree = spawnSync("npm", ["ls", "--omit=dev", "--all", "--parseable"], {
     cwd: REPO,
     encoding: "utf8",

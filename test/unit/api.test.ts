@@ -4,8 +4,11 @@
  * error shape, the token rule, the Liquidsoap-compatible routes, readiness.
  */
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
-import type { FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import { buildApi } from "../../src/api/server.js";
 import type {
@@ -15,6 +18,7 @@ import type {
   InputStatus,
   SwitchResult,
 } from "../../src/channel/view.js";
+import { ApiClient } from "../helpers/api-inject.js";
 import { systemClock } from "../helpers/deps.js";
 
 const TOKEN = "unit-token-5b1";
@@ -123,9 +127,11 @@ class FakeChannel implements ChannelView {
   }
 }
 
-function setup(token = TOKEN): { app: FastifyInstance; view: FakeChannel } {
+function setup(token = TOKEN): { app: ApiClient; view: FakeChannel } {
   const view = new FakeChannel();
-  const app = buildApi({ view, registry: new Registry(), token, hlsDir: null, clock: systemClock });
+  const app = new ApiClient(
+    buildApi({ view, registry: new Registry(), token, hlsDir: null, clock: systemClock }),
+  );
   return { app, view };
 }
 
@@ -383,5 +389,88 @@ describe("readiness and inputs", () => {
     assert.equal(i.available, true);
     assert.deepEqual(i.levelDb, { rms: -18, peak: -15 });
     assertError(await app.inject({ method: "GET", url: "/api/v1/inputs/backup2" }), 404, /backup2/);
+  });
+});
+
+describe("the HTTP layer (node:http)", () => {
+  const raw = (base: string, path: string, method = "GET") =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(base);
+      const req = request({ host: u.hostname, port: u.port, path, method }, (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+
+  test("/hls/ serves the folder's files only: types, CORS, HEAD without a body, no way out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "antenne-api-"));
+    mkdirSync(join(dir, "hls"));
+    writeFileSync(join(dir, "hls", "t.m3u8"), "#EXTM3U\n");
+    writeFileSync(join(dir, "secret.ts"), "no");
+    const api = buildApi({
+      view: new FakeChannel(),
+      registry: new Registry(),
+      token: TOKEN,
+      hlsDir: join(dir, "hls"),
+      clock: systemClock,
+    });
+    const base = await api.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const pl = await fetch(`${base}/hls/t.m3u8`);
+      assert.equal(pl.status, 200);
+      assert.equal(pl.headers.get("content-type"), "application/vnd.apple.mpegurl");
+      assert.equal(pl.headers.get("access-control-allow-origin"), "*");
+      assert.equal(pl.headers.get("cache-control"), "max-age=1");
+      assert.equal(await pl.text(), "#EXTM3U\n");
+      const head = await fetch(`${base}/hls/t.m3u8`, { method: "HEAD" });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get("content-length"), "8");
+      assert.equal(await head.text(), "");
+      const opt = await fetch(`${base}/hls/t.m3u8`, { method: "OPTIONS" });
+      assert.equal(opt.status, 204);
+      assert.match(opt.headers.get("access-control-allow-methods") ?? "", /GET/);
+      for (const path of ["/hls/..%2fsecret.ts", "/hls/%2e%2e/secret.ts", "/hls/nope.ts", "/hls/t.txt"]) {
+        const r = await raw(base, path);
+        assert.equal(r.status, 404, path);
+        assert.doesNotMatch(r.body, /no"?$/, path);
+      }
+      assert.equal((await raw(base, "/hls/%zz.ts")).status, 400, "a malformed escape");
+    } finally {
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("bodies: 413 over 64 KiB, 415 for a type the API does not read, nothing reaches the channel", async () => {
+    const { app, view } = setup();
+    const big = await app.inject({
+      method: "POST",
+      url: "/api/v1/switch",
+      headers: bearer,
+      payload: { input: "x".repeat(70 * 1024) },
+    });
+    assert.equal(big.statusCode, 413);
+    const xml = await app.inject({
+      method: "POST",
+      url: "/api/v1/switch",
+      headers: { ...bearer, "content-type": "application/xml" },
+      payload: "<input>backup</input>",
+    });
+    assert.equal(xml.statusCode, 415);
+    assert.deepEqual(view.requests, []);
+  });
+
+  test("a handler that throws answers 500 in the error shape, and the server goes on", async () => {
+    const { app, view } = setup();
+    view.status = () => {
+      throw new Error("boom");
+    };
+    const res = await app.inject({ method: "GET", url: "/api/v1/status" });
+    assert.equal(res.statusCode, 500);
+    assert.deepEqual(res.json(), { statusCode: 500, error: "Internal Server Error", message: "boom" });
+    assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
   });
 });
