@@ -2,14 +2,15 @@
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { systemClock } from "./clock/clock.js";
-import { ConfigError, loadChannelFile } from "./config/load.js";
-import { startDaemon } from "./daemon.js";
-import { runDemo } from "./demo.js";
-import { listenersCommand, renderCommand } from "./fleet/commands.js";
+import { ConfigError } from "./config/issues.js";
+import { loadChannelIsolated } from "./config/load-isolated.js";
 import { createLogger } from "./log.js";
 import { NODE_FLAGS } from "./node-flags.js";
 import { waitForSignal } from "./signals.js";
 import { VERSION } from "./version.js";
+
+// Commands load their modules when run: a daemon (`run`) never loads the fleet renderers, the
+// monitoring rules, the YAML parser or the validator (its file is checked in a worker thread).
 
 // The shebang passes NODE_FLAGS (src/node-flags.ts); for `node dist/src/cli.js` without them,
 // the same limit set now still keeps the steady-state young generation small.
@@ -33,9 +34,10 @@ See README.md for the channel file format, docs/deploy.md for fleets.`;
 
 async function main(argv: string[]): Promise<number> {
   // Fleet commands parse their own flags.
-  if (argv[0] === "render") return renderCommand(argv.slice(1));
+  if (argv[0] === "render") return (await import("./fleet/commands.js")).renderCommand(argv.slice(1));
   if (argv[0] === "listeners") {
     const rest = argv.slice(1).filter((a) => a !== "--log-pretty");
+    const { listenersCommand } = await import("./fleet/commands.js");
     return listenersCommand(rest, rest.length < argv.length - 1 ? true : undefined);
   }
   const { values, positionals } = parseArgs({
@@ -65,16 +67,17 @@ async function main(argv: string[]): Promise<number> {
     }
     return run(files[0]!, pretty);
   }
-  if (cmd === "demo") return runDemo(pretty);
+  if (cmd === "demo") return (await import("./demo.js")).runDemo(pretty);
   console.error(`unknown command "${cmd}"\n\n${HELP}`);
   return 2;
 }
 
-function check(files: string[]): number {
+async function check(files: string[]): Promise<number> {
   if (files.length === 0) {
     console.error("usage: antenne check <file>...");
     return 2;
   }
+  const { loadChannelFile } = await import("./config/load.js");
   let ok = true;
   for (const f of files) {
     try {
@@ -92,13 +95,14 @@ function check(files: string[]): number {
 async function run(file: string, pretty: boolean | undefined): Promise<number> {
   let config;
   try {
-    config = loadChannelFile(file);
+    config = await loadChannelIsolated(file);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);
     return 1;
   }
   const log = createLogger({ channel: config.channel, pretty });
+  const { startDaemon } = await import("./daemon.js");
   const daemon = await startDaemon(config, log, systemClock);
   return waitForSignal(log, systemClock, () => daemon.close());
 }
