@@ -97,7 +97,15 @@ export class Router {
     } catch (err) {
       answer = error(500, (err as Error).message);
     }
-    if (answer) send(res, answer, method === "HEAD");
+    if (!answer) return;
+    try {
+      send(res, answer, method === "HEAD");
+    } catch (err) {
+      // A header value or a body that cannot be sent (e.g. a character HTTP does not allow):
+      // this request fails, never the daemon.
+      if (!res.headersSent) send(res, error(500, (err as Error).message), false);
+      else res.destroy();
+    }
   }
 
   private async dispatch(

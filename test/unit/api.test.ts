@@ -474,3 +474,15 @@ describe("the HTTP layer (node:http)", () => {
     assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
   });
 });
+
+describe("the HTTP layer: what cannot be sent", () => {
+  test("a body that cannot be serialized fails that request with a 500, not the daemon", async () => {
+    const { app, view } = setup();
+    const big = 10n;
+    view.status = () => ({ n: big }) as never;
+    const res = await app.inject({ method: "GET", url: "/api/v1/status" });
+    assert.equal(res.statusCode, 500);
+    assert.match((res.json() as { message: string }).message, /BigInt/);
+    assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
+  });
+});
