@@ -12,7 +12,7 @@ export type WorkerAnswer =
 
 export function loadChannelIsolated(file: string): Promise<ChannelConfig> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./load-worker.js", import.meta.url), { workerData: { file } });
+    const worker = new Worker(new URL("./load-worker-main.js", import.meta.url), { workerData: { file } });
     let answered = false;
     worker.once("message", (a: WorkerAnswer) => {
       answered = true;
