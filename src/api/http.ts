@@ -4,7 +4,13 @@
  * A framework brought ~10 MiB of resident memory per daemon for these dozen routes
  * (docs/benchmarks.md); this is what the API needs and no more.
  */
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
 
@@ -86,7 +92,7 @@ export class Router {
     this.guard = guard;
   }
 
-  async handle(raw: import("node:http").IncomingMessage, res: ServerResponse): Promise<void> {
+  async handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = raw.method ?? "GET";
     const url = raw.url ?? "/";
     const q = url.indexOf("?");
@@ -109,7 +115,7 @@ export class Router {
   }
 
   private async dispatch(
-    raw: import("node:http").IncomingMessage,
+    raw: IncomingMessage,
     method: string,
     path: string,
     res: ServerResponse,
@@ -139,7 +145,7 @@ export class Router {
 }
 
 async function readBody(
-  req: import("node:http").IncomingMessage,
+  req: IncomingMessage,
   limit: number,
 ): Promise<{ value: unknown } | { answer: Answer }> {
   const chunks: Buffer[] = [];

@@ -79,6 +79,15 @@ function retryChain(channels: ChannelModel[]): string[] {
 const allTried = (ch: ChannelModel, header: string) =>
   ch.instances.map((inst) => `${header} ~ "(^| )${backendName(inst)}( |$)"`).join(" && ");
 
+/** `if (channel == …) {…} elsif …` over the channels, at `indent`, each branch `body(ch)`. */
+const byChannel = (channels: ChannelModel[], indent: string, body: (ch: ChannelModel) => string[]) => [
+  ...channels.flatMap((ch, i) => [
+    `${indent}${i === 0 ? "if" : "} elsif"} (bereq.http.X-Antenne-Channel == "${ch.name}") {`,
+    ...body(ch),
+  ]),
+  `${indent}}`,
+];
+
 /**
  * After a failed attempt: note the instance and retry; when every instance was asked normally,
  * ask them again accepting degraded answers; when that was done too, return to the caller.
@@ -92,15 +101,13 @@ function failedSub(channels: ChannelModel[]): string[] {
     "    } else {",
     '        set bereq.http.X-Antenne-Tried = bereq.http.X-Antenne-Tried + " " + bereq.http.X-Antenne-Failed;',
     "    }",
-    ...channels.flatMap((ch, i) => [
-      `    ${i === 0 ? "if" : "} elsif"} (bereq.http.X-Antenne-Channel == "${ch.name}") {`,
+    ...byChannel(channels, "    ", (ch) => [
       `        if (${allTried(ch, "bereq.http.X-Antenne-Tried-Degraded")}) {`,
       '            set bereq.http.X-Antenne-Gave-Up = "1";',
       `        } elsif (${allTried(ch, "bereq.http.X-Antenne-Tried")}) {`,
       '            set bereq.http.X-Antenne-Accept-Degraded = "1";',
       "        }",
     ]),
-    "    }",
     "    if (!bereq.http.X-Antenne-Gave-Up) {",
     "        return (retry);",
     "    }",
@@ -165,11 +172,14 @@ export function varnishMaxRetries(fleet: FleetModel): number {
   return 2 * Math.max(2, ...fleet.channels.map((c) => c.instances.length));
 }
 
-const playlistLifetimes = (ch: ChannelModel) => [
+/** A playlist's lifetime (and a degraded answer's): half a segment. */
+const halfSegment = (ch: ChannelModel) => [
   `            set beresp.ttl = ${duration(ch.segmentSec / 2)};`,
   `            set beresp.http.Cache-Control = "max-age=${Math.floor(ch.segmentSec / 2)}";`,
-  `            set beresp.grace = ${duration(ch.segmentSec * (ch.config.outputs.hls?.windowSegments ?? 1))};`,
 ];
+/** Kept stale for its window: the last playlist while no instance answers. */
+const playlistGrace = (ch: ChannelModel) =>
+  `            set beresp.grace = ${duration(ch.segmentSec * (ch.config.outputs.hls?.windowSegments ?? 1))};`;
 
 /** Retries on the peers, then degraded answers; lifetimes per channel and file kind. */
 function vclBackend(channels: ChannelModel[], retries: number, seg: number): string[] {
@@ -200,19 +210,10 @@ function vclBackend(channels: ChannelModel[], retries: number, seg: number): str
     "        return (deliver);",
     "    }",
     '    if (bereq.url ~ "\\.m3u8$") {',
-    ...channels.flatMap((ch, i) => [
-      `        ${i === 0 ? "if" : "} elsif"} (bereq.http.X-Antenne-Channel == "${ch.name}") {`,
-      ...playlistLifetimes(ch),
-    ]),
-    "        }",
+    ...byChannel(channels, "        ", (ch) => [...halfSegment(ch), playlistGrace(ch)]),
     "    } elsif (bereq.http.X-Antenne-Accept-Degraded) {",
     "        # Safety audio under names a peer may soon publish with the studio's: kept briefly.",
-    ...channels.flatMap((ch, i) => [
-      `        ${i === 0 ? "if" : "} elsif"} (bereq.http.X-Antenne-Channel == "${ch.name}") {`,
-      `            set beresp.ttl = ${duration(ch.segmentSec / 2)};`,
-      `            set beresp.http.Cache-Control = "max-age=${Math.floor(ch.segmentSec / 2)}";`,
-    ]),
-    "        }",
+    ...byChannel(channels, "        ", halfSegment),
     "        set beresp.grace = 0s;",
     "    } else {",
     `        set beresp.ttl = ${seg}s;`,
