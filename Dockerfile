@@ -23,9 +23,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
-# ffmpeg encodes and decodes, libsrt is loaded by the SRT inputs, tini forwards signals as PID 1.
+# ffmpeg encodes (and decodes what the daemon cannot), libsrt is loaded by the SRT inputs, libfaad2 and
+# libmpg123 decode AAC and MPEG audio in the daemon, tini forwards signals as PID 1.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg libsrt1.5-openssl ca-certificates tini \
+ && apt-get install -y --no-install-recommends ffmpeg libsrt1.5-openssl libfaad2 libmpg123-0 ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 antenne \
  && useradd --system --uid 10001 --gid antenne --home-dir /var/lib/antenne --no-create-home \

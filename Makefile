@@ -1,7 +1,7 @@
 # antenne: `make demo` and `make test` on a fresh Debian/Ubuntu machine.
 SHELL := /bin/bash
 # What the daemon needs to run, and what the test suite adds (real peers, promtool, a browser).
-RUN_PACKAGES := ffmpeg libsrt1.5-openssl
+RUN_PACKAGES := ffmpeg libsrt1.5-openssl libfaad2 libmpg123-0
 TEST_PACKAGES := $(RUN_PACKAGES) srt-tools icecast2 prometheus prometheus-alertmanager nginx varnish chromium liquidsoap libavcodec-dev libswresample-dev gcc libc6-dev tini openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

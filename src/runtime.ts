@@ -45,6 +45,6 @@ function loadDecoding(log: Logger, enabled: boolean): { lib: Libav } | { reason:
     log.warn({ reason: status.reason }, "in-process decoding unavailable; inputs decode through ffmpeg");
     return { reason: status.reason };
   }
-  log.info({ versions: status.versions }, "in-process decoding through libavcodec");
+  log.info({ versions: status.versions }, "in-process decoding (libfaad2, libmpg123; libavcodec for AC-3)");
   return { lib: loadLibav() };
 }

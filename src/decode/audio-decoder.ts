@@ -1,44 +1,35 @@
 /**
- * One input's in-process audio decoder (libavcodec through libav.ts): one whole codec frame
- * in (ADTS AAC frame with its header, MPEG audio layer II/III frame, AC-3 / E-AC-3 syncframe)
- * with its PTS, 0..n blocks of interleaved Float32 out, each with the PTS of its first sample.
+ * One input's in-process audio decoder: one whole codec frame in (ADTS AAC frame with its
+ * header, MPEG audio layer II/III frame, AC-3 / E-AC-3 syncframe) with its PTS, 0..n blocks of
+ * interleaved Float32 out, each with the PTS of its first sample. The codec libraries are
+ * engines (codec-engine.ts): libfaad2 for AAC, libmpg123 for MPEG audio, libavcodec for AC-3
+ * and E-AC-3 only, so a channel without Dolby inputs never maps libavcodec and its ~99
+ * dependent libraries.
  *
- * Bad input never throws: a frame libavcodec rejects is counted (`errors`, `lastError` with
- * av_strerror's text) and yields no block, so the caller conceals the gap; after
- * `errorBudget` consecutive decoder errors the codec context is re-created from scratch.
- * Sample rate and channel changes mid-stream are followed by libavcodec itself; each block
- * says what it carries. All calls synchronous on the main thread (see libav.ts).
+ * Bad input never throws: a frame refused here (size, header), failed by the engine, or decoded
+ * to samples no programme has (NaN, above +6 dBFS) is counted (`errors`, `lastError`) and yields no block, so the caller conceals the gap; after
+ * `errorBudget` consecutive engine errors the engine is re-created from scratch. Sample rate
+ * and channel changes mid-stream are followed; each block says what it carries. All calls
+ * synchronous on the main thread (see libav.ts).
  */
+import type { CodecEngine, EngineBlock, EngineResult } from "./codec-engine.js";
+import { FaadEngine } from "./faad-engine.js";
 import { frameProblem } from "./frame-header.js";
-import { isSupportedFormat, planeBytes, planeCount, toInterleavedFloat } from "./interleave.js";
-import { FrameFields, PacketFields } from "./libav-structs.js";
-import {
-  AVERROR_EAGAIN,
-  AVERROR_EOF,
-  AV_INPUT_BUFFER_PADDING_SIZE,
-  AV_NOPTS_VALUE,
-  type Libav,
-  type Ptr,
-} from "./libav.js";
+import { LavcEngine } from "./lavc-engine.js";
+import type { Libav } from "./libav.js";
+import { Mpg123Engine } from "./mpg123-engine.js";
 
 export type DecoderCodec = "aac" | "mp2" | "mp3" | "ac3" | "eac3";
 
-/** libavcodec decoder names, float decoders first (the default "mp2" decoder is fixed-point). */
-const DECODER_NAMES: Record<DecoderCodec, string[]> = {
-  aac: ["aac"],
-  mp2: ["mp2float", "mp2"],
-  mp3: ["mp3float", "mp3"],
-  ac3: ["ac3"],
-  eac3: ["eac3"],
-};
+export type EngineFactory = (lib: Libav) => CodecEngine;
 
-/**
- * Codec context options. `err_detect=crccheck+explode`: the decoders verify the CRCs a
- * stream carries (AC-3/E-AC-3 always, ADTS and MPEG audio when protected) and report a
- * damaged frame as an error instead of concealing it themselves, so every lost frame is
- * counted and concealed the same way by the caller. `threads=1`: no libavcodec threads.
- */
-const CONTEXT_OPTIONS = { threads: "1", err_detect: "crccheck+explode", pkt_timebase: "1/90000" };
+const ENGINES: Record<DecoderCodec, EngineFactory> = {
+  aac: (lib) => new FaadEngine(lib.faad),
+  mp2: (lib) => new Mpg123Engine(lib.mpg123),
+  mp3: (lib) => new Mpg123Engine(lib.mpg123),
+  ac3: (lib) => new LavcEngine(lib, "ac3"),
+  eac3: (lib) => new LavcEngine(lib, "eac3"),
+};
 
 /**
  * The largest frame accepted: ADTS frames end at 8191 bytes (13-bit length); an E-AC-3 access
@@ -46,28 +37,37 @@ const CONTEXT_OPTIONS = { threads: "1", err_detect: "crccheck+explode", pkt_time
  */
 export const MAX_FRAME_BYTES = 16384;
 const MAX_CHANNELS = 8;
+/**
+ * A block peaking above +6 dBFS is damage, not audio: decoding a real programme overshoots full
+ * scale by a dB or two at most, while a corrupt MPEG audio payload decodes to +10 to +100 dBFS
+ * (libmpg123 checks no CRC and clips nothing; measured in libav-errors.test.ts).
+ */
+const MAX_PEAK = 2;
 
-export interface DecodedBlock {
-  /** Interleaved Float32, `samples * channels` values. */
-  pcm: Float32Array;
-  sampleRate: number;
-  channels: number;
-  /** Samples per channel. */
-  samples: number;
+function peakOf(pcm: Float32Array): number {
+  let peak = 0;
+  for (let i = 0; i < pcm.length; i++) {
+    const v = Math.abs(pcm[i]!);
+    if (v > peak || v !== v) peak = v !== v ? Infinity : v;
+  }
+  return peak;
+}
+
+export interface DecodedBlock extends EngineBlock {
   /**
-   * PTS (90 kHz) of the first sample: libavcodec's frame pts (the packet's), or, when it has
-   * none, the previous block's end (then fractional in general); NaN when neither is known.
+   * PTS (90 kHz) of the first sample: the frame's, or, when it has none, the previous block's
+   * end (then fractional in general); NaN when neither is known.
    */
   pts90k: number;
-  /** libav's native channel mask (AV_CH_*), null when the layout has no native order. */
-  layoutMask: bigint | null;
 }
 
 export interface AudioDecoderOptions {
-  /** Consecutive decoder errors after which the codec context is re-created (default 8). */
+  /** Consecutive decoder errors after which the engine is re-created (default 8). */
   errorBudget?: number;
-  /** Frames larger than this are refused before they reach libavcodec (default and cap 16384). */
+  /** Frames larger than this are refused before they reach the engine (default and cap 16384). */
   maxFrameBytes?: number;
+  /** Engines other than the stock ones (tests: an engine that throws). */
+  engines?: Partial<Record<DecoderCodec, EngineFactory>>;
 }
 
 export class AudioDecoder {
@@ -78,20 +78,15 @@ export class AudioDecoder {
   errors = 0;
   lastError: string | null = null;
   consecutiveErrors = 0;
-  /** Codec contexts re-created after `errorBudget` consecutive errors. */
+  /** Engines re-created after `errorBudget` consecutive errors. */
   resets = 0;
   private codec: DecoderCodec | null = null;
-  private codecPtr: Ptr = 0n;
-  private ctx: Ptr = 0n;
-  private pkt: PacketFields | null = null;
-  private frame: FrameFields | null = null;
-  private inPtr: Ptr = 0n;
-  /** JS copy of a decoded frame's planes; grows to the largest frame seen, never shrinks. */
-  private planes = new Uint8Array(0);
+  private engine: CodecEngine | null = null;
   private nextPts: number | null = null;
   private closed = false;
   private readonly errorBudget: number;
   private readonly maxFrameBytes: number;
+  private readonly engines: Record<DecoderCodec, EngineFactory>;
 
   constructor(
     private readonly lib: Libav,
@@ -99,29 +94,36 @@ export class AudioDecoder {
   ) {
     this.errorBudget = opts.errorBudget ?? 8;
     this.maxFrameBytes = Math.min(opts.maxFrameBytes ?? MAX_FRAME_BYTES, MAX_FRAME_BYTES);
+    this.engines = { ...ENGINES, ...opts.engines };
   }
 
   get openCodec(): DecoderCodec | null {
     return this.codec;
   }
 
-  /** Opens (or switches to) a codec. Throws when libavcodec has no decoder for it. */
+  /**
+   * Opens (or switches to) a codec. Throws when its library cannot decode it here
+   * (LibavUnavailable when libavcodec, needed for AC-3 / E-AC-3, cannot be loaded).
+   */
   open(codec: DecoderCodec): void {
     if (this.closed) throw new Error("AudioDecoder: open() after close()");
-    if (this.codec === codec && this.ctx !== 0n) return;
-    this.allocBuffers();
-    const found = DECODER_NAMES[codec].map((n) => this.lib.findDecoder(n)).find((p) => p !== 0n);
-    if (found === undefined) throw new Error(`AudioDecoder: libavcodec has no ${codec} decoder`);
-    this.freeContext();
-    this.codecPtr = found;
+    if (this.codec === codec && this.engine) return;
+    this.dropEngine();
+    try {
+      this.engine = this.engines[codec](this.lib);
+    } catch (e) {
+      this.codec = null;
+      if (e instanceof Error && e.name === "LibavUnavailable") throw e;
+      throw new Error(
+        `AudioDecoder: cannot open the ${codec} decoder: ${e instanceof Error ? e.message : e}`,
+      );
+    }
     this.codec = codec;
-    const err = this.createContext();
-    if (err) throw new Error(`AudioDecoder: cannot open the ${codec} decoder: ${err}`);
   }
 
   /** Decodes one whole codec frame. Never throws on bad data: see `errors`. */
   decode(data: Uint8Array, pts90k: number): DecodedBlock[] {
-    const { pkt, codec } = this.ready("decode");
+    const codec = this.ready("decode");
     this.framesIn++;
     if (data.byteLength === 0 || data.byteLength > this.maxFrameBytes) {
       this.fail(`frame of ${data.byteLength} bytes refused (limit ${this.maxFrameBytes})`, false);
@@ -132,25 +134,32 @@ export class AudioDecoder {
       this.fail(`frame refused: ${problem}`, false);
       return [];
     }
-    if (this.ctx === 0n && this.recreate() !== null) return [];
-    // libavcodec copies the packet (with zeroed padding) on send: our buffer needs no padding.
-    this.lib.copyIn(this.inPtr, data);
-    const pts = Number.isFinite(pts90k) ? BigInt(Math.round(pts90k)) : AV_NOPTS_VALUE;
-    pkt.set(this.inPtr, data.byteLength, pts);
-    const rc = this.lib.sendPacket(this.ctx, pkt.ptr);
-    if (rc < 0) {
-      this.fail(`avcodec_send_packet: ${this.lib.strerror(rc)}`, true);
+    if (!this.engine && !this.recreate()) return [];
+    let r: EngineResult;
+    try {
+      r = this.engine!.decode(data, pts90k);
+    } catch (e) {
+      // Engines do not throw on data; one that did is in an unknown state: replace it.
+      this.fail(`the ${codec} decoder threw: ${e instanceof Error ? e.message : e}`, false);
+      this.recreate();
       return [];
     }
-    return this.receive();
+    const out = this.accept(r.blocks);
+    if (r.error) this.fail(r.error, true);
+    return out;
   }
 
   /** Drains what the decoder still holds, then resets it for a discontinuity. */
   flush(): DecodedBlock[] {
     this.ready("flush");
-    if (this.ctx === 0n) return [];
-    const out = this.lib.sendPacket(this.ctx, 0n) < 0 ? [] : this.receive();
-    this.lib.flushBuffers(this.ctx);
+    let blocks: EngineBlock[] = [];
+    try {
+      blocks = this.engine?.flush() ?? [];
+    } catch (e) {
+      this.fail(`the ${this.codec} decoder threw on flush: ${e instanceof Error ? e.message : e}`, false);
+      this.dropEngine();
+    }
+    const out = this.accept(blocks);
     this.nextPts = null;
     return out;
   }
@@ -159,66 +168,34 @@ export class AudioDecoder {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.freeContext();
-    if (this.pkt) {
-      // The packet points at our buffer without owning it: detach before libav frees it.
-      this.pkt.set(0n, 0, AV_NOPTS_VALUE);
-      this.lib.packetFree(this.pkt.ptr);
-      this.pkt = null;
-    }
-    if (this.frame) this.lib.frameFree(this.frame.ptr);
-    this.frame = null;
-    if (this.inPtr !== 0n) this.lib.free(this.inPtr);
-    this.inPtr = 0n;
-    this.planes = new Uint8Array(0);
+    this.dropEngine();
   }
 
-  private ready(op: string): { pkt: PacketFields; codec: DecoderCodec } {
-    if (this.closed || !this.pkt || this.codec === null) {
+  private ready(op: string): DecoderCodec {
+    if (this.closed || this.codec === null) {
       throw new Error(`AudioDecoder: ${op}() ${this.closed ? "after close()" : "before open()"}`);
     }
-    return { pkt: this.pkt, codec: this.codec };
+    return this.codec;
   }
 
-  private allocBuffers(): void {
-    if (this.pkt) return;
-    const pkt = this.lib.packetAlloc();
-    const frame = this.lib.frameAlloc();
-    const inPtr = this.lib.malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE);
-    if (pkt === 0n || frame === 0n || inPtr === 0n) {
-      if (pkt !== 0n) this.lib.packetFree(pkt);
-      if (frame !== 0n) this.lib.frameFree(frame);
-      if (inPtr !== 0n) this.lib.free(inPtr);
-      throw new Error("AudioDecoder: out of memory");
-    }
-    this.pkt = new PacketFields(this.lib, pkt);
-    this.frame = new FrameFields(this.lib, frame);
-    this.inPtr = inPtr;
-  }
-
-  /** A fresh codec context; the error text, or null. */
-  private createContext(): string | null {
-    const r = this.lib.openDecoder(this.codecPtr, CONTEXT_OPTIONS);
-    if (typeof r === "bigint") {
-      this.ctx = r;
-      return null;
-    }
-    return `${r.op}: ${this.lib.strerror(r.error)}`;
-  }
-
-  private freeContext(): void {
-    if (this.ctx !== 0n) this.lib.freeContext(this.ctx);
-    this.ctx = 0n;
+  private dropEngine(): void {
+    this.engine?.close();
+    this.engine = null;
     this.nextPts = null;
   }
 
-  private recreate(): string | null {
-    this.freeContext();
+  /** A fresh engine for the open codec; false (counted) when it cannot be made. */
+  private recreate(): boolean {
+    this.dropEngine();
     this.resets++;
     this.consecutiveErrors = 0;
-    const err = this.createContext();
-    if (err) this.fail(`re-creating the ${this.codec} decoder: ${err}`, false);
-    return err;
+    try {
+      this.engine = this.engines[this.codec!](this.lib);
+      return true;
+    } catch (e) {
+      this.fail(`re-creating the ${this.codec} decoder: ${e instanceof Error ? e.message : e}`, false);
+      return false;
+    }
   }
 
   private fail(message: string, decoderError: boolean): void {
@@ -228,54 +205,32 @@ export class AudioDecoder {
     if (++this.consecutiveErrors >= this.errorBudget) this.recreate();
   }
 
-  private receive(): DecodedBlock[] {
+  /** The engine's blocks within bounds, with a PTS where the frame had none. */
+  private accept(blocks: EngineBlock[]): DecodedBlock[] {
     const out: DecodedBlock[] = [];
-    for (;;) {
-      const rc = this.lib.receiveFrame(this.ctx, this.frame!.ptr);
-      if (rc === AVERROR_EAGAIN || rc === AVERROR_EOF) break;
-      if (rc < 0) {
-        this.fail(`avcodec_receive_frame: ${this.lib.strerror(rc)}`, true);
-        break;
+    for (const b of blocks) {
+      const sane =
+        b.samples > 0 &&
+        b.channels >= 1 &&
+        b.channels <= MAX_CHANNELS &&
+        b.sampleRate >= 8000 &&
+        b.sampleRate <= 192000 &&
+        b.pcm.length === b.samples * b.channels;
+      if (!sane) {
+        this.fail(`unusable frame: ${b.samples} samples, ${b.channels} ch, ${b.sampleRate} Hz`, true);
+        continue;
       }
-      const block = this.readFrame(this.frame!.load());
-      this.lib.frameUnref(this.frame!.ptr);
-      if (block) out.push(block);
+      const peak = peakOf(b.pcm);
+      if (peak > MAX_PEAK) {
+        this.fail(`damaged frame: decoded to a peak of ${(20 * Math.log10(peak)).toFixed(0)} dBFS`, true);
+        continue;
+      }
+      if (!Number.isFinite(b.pts90k)) b.pts90k = this.nextPts ?? NaN;
+      this.nextPts = b.pts90k + (b.samples * 90000) / b.sampleRate;
+      this.consecutiveErrors = 0;
+      this.blocksOut++;
+      out.push(b);
     }
     return out;
-  }
-
-  /** The decoded frame as a block, or null (counted) when its fields are out of bounds. */
-  private readFrame(f: FrameFields): DecodedBlock | null {
-    const samples = f.nbSamples;
-    const channels = f.channels;
-    const sampleRate = f.sampleRate;
-    const format = f.format;
-    const bytes = planeBytes(format, samples, channels);
-    const sane =
-      samples > 0 &&
-      channels >= 1 &&
-      channels <= MAX_CHANNELS &&
-      sampleRate >= 8000 &&
-      sampleRate <= 192000 &&
-      isSupportedFormat(format) &&
-      f.extendedData === f.dataArray && // data[] holds every plane for <= 8 channels
-      bytes <= f.linesize(0);
-    if (!sane) {
-      this.fail(
-        `unusable frame: ${samples} samples, ${channels} ch, ${sampleRate} Hz, format ${format}`,
-        true,
-      );
-      return null;
-    }
-    const count = planeCount(format, channels);
-    if (this.planes.length < count * bytes) this.planes = new Uint8Array(count * bytes);
-    for (let i = 0; i < count; i++)
-      this.lib.copyOut(this.planes.subarray(i * bytes, (i + 1) * bytes), f.plane(i));
-    const pcm = toInterleavedFloat(format, this.planes.buffer, bytes, samples, channels);
-    const pts = f.pts === AV_NOPTS_VALUE ? (this.nextPts ?? NaN) : Number(f.pts);
-    this.nextPts = pts + (samples * 90000) / sampleRate;
-    this.consecutiveErrors = 0;
-    this.blocksOut++;
-    return { pcm, sampleRate, channels, samples, pts90k: pts, layoutMask: f.layoutMask };
   }
 }

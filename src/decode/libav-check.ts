@@ -1,16 +1,13 @@
 /**
- * Whether in-process decoding can be trusted here: the libraries load by soname, their majors
- * are those whose struct layout libav.ts knows, and known frames decode through those offsets
- * to the right sample count, rate, channel count, PTS and a non-silent signal. If not, the
- * daemon keeps its ffmpeg-process decoders; nothing here throws past `libavAvailable()`.
- *
- * The check reads fields before it follows any pointer, and only follows plane pointers once
- * extended_data was found exactly where it must be, so a different build fails the check
- * instead of crashing the process.
+ * Whether in-process decoding can be trusted here: the libraries load by soname, FFmpeg's
+ * majors are those whose struct layout libav.ts knows, and known AAC and MP2 frames decode
+ * (through libfaad2 and libmpg123, and the offsets faad.ts reads) to the right sample count,
+ * rate, channel count, PTS and a non-silent signal. If not, the daemon keeps its
+ * ffmpeg-process decoders; nothing here throws past `libavAvailable()`. libavcodec (AC-3 and
+ * E-AC-3 only) is checked when it is first loaded (lavc-engine.ts, `packetLayoutProblem`).
  */
 import { AudioDecoder, type DecoderCodec } from "./audio-decoder.js";
-import { PacketFields } from "./libav-structs.js";
-import { AV_NOPTS_VALUE, LibavUnavailable, SONAMES, bindLibav, type Libav } from "./libav.js";
+import { LibavUnavailable, SONAMES, bindLibav, type Libav, type Sonames } from "./libav.js";
 
 /**
  * Frame 9 of `ffmpeg -f lavfi -i sine=f=1000:r=48000 -ac 2 -c:a aac -b:a 32k -f adts` (ADTS,
@@ -43,47 +40,28 @@ const KNOWN_FRAMES: { codec: DecoderCodec; hex: string; samples: number; rate: n
 export type LibavStatus =
   { available: true; versions: Libav["versions"] } | { available: false; reason: string };
 
-/** The packet fields at their offsets: defaults after av_packet_alloc, then a refcounted packet. */
-function checkPacketLayout(lib: Libav): string | null {
-  const pkt = lib.packetAlloc();
-  if (pkt === 0n) return "av_packet_alloc failed";
-  try {
-    const f = new PacketFields(lib, pkt).load();
-    if (
-      f.pts !== AV_NOPTS_VALUE ||
-      f.dts !== AV_NOPTS_VALUE ||
-      f.data !== 0n ||
-      f.size !== 0 ||
-      f.buf !== 0n
-    ) {
-      return "AVPacket fields are not where FFmpeg 5.1 puts them (fresh packet)";
-    }
-    if (lib.newPacket(pkt, 1234) < 0) return "av_new_packet failed";
-    f.load();
-    const [size, data, buf] = [f.size as number, f.data, f.buf];
-    const ok = size === 1234 && data !== 0n && buf !== 0n;
-    lib.packetUnref(pkt);
-    return ok ? null : "AVPacket data/size/buf are not where FFmpeg 5.1 puts them";
-  } finally {
-    lib.packetFree(pkt);
-  }
-}
-
-/** Decodes each known frame through AudioDecoder (the code the daemon runs) and checks it. */
+/**
+ * Decodes each known frame through AudioDecoder (the code the daemon runs) and checks it. The
+ * frame goes in three times (PTS 1000, 2000, 3000): mpg123 decodes a stream's first frame once
+ * the next one confirms the sync.
+ */
 function checkDecoding(lib: Libav): string | null {
   for (const k of KNOWN_FRAMES) {
     const dec = new AudioDecoder(lib);
     try {
       dec.open(k.codec);
-      const blocks = dec.decode(Buffer.from(k.hex, "hex"), 1234);
-      const b = blocks[0];
-      if (blocks.length !== 1 || !b) return `${k.codec} test frame: ${dec.lastError ?? "no audio decoded"}`;
-      const got = `${b.samples} samples ${b.sampleRate} Hz ${b.channels} ch pts ${b.pts90k}`;
-      const want = `${k.samples} samples ${k.rate} Hz ${k.channels} ch pts 1234`;
-      if (got !== want) return `${k.codec} test frame decoded as ${got}, expected ${want}`;
-      const peak = b.pcm.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      if (!(peak > 0.01 && peak < 2))
-        return `${k.codec} test frame decoded to implausible samples (peak ${peak})`;
+      const frame = Buffer.from(k.hex, "hex");
+      const blocks = [1000, 2000, 3000].flatMap((pts) => dec.decode(frame, pts));
+      if (blocks.length < 1) return `${k.codec} test frame: ${dec.lastError ?? "no audio decoded"}`;
+      for (const b of blocks) {
+        const got = `${b.samples} samples ${b.sampleRate} Hz ${b.channels} ch`;
+        const want = `${k.samples} samples ${k.rate} Hz ${k.channels} ch`;
+        if (got !== want) return `${k.codec} test frame decoded as ${got}, expected ${want}`;
+        if (![1000, 2000, 3000].includes(b.pts90k)) return `${k.codec} test frame got PTS ${b.pts90k}`;
+        const peak = b.pcm.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        if (!(peak > 0.01 && peak < 2))
+          return `${k.codec} test frame decoded to implausible samples (peak ${peak})`;
+      }
     } catch (e) {
       return `${k.codec} test frame: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
@@ -94,13 +72,13 @@ function checkDecoding(lib: Libav): string | null {
 }
 
 /** Loads and checks libav, uncached (tests pass other sonames). */
-export function probeLibav(sonames: Record<keyof typeof SONAMES, string> = SONAMES): {
+export function probeLibav(sonames: Sonames = SONAMES): {
   status: LibavStatus;
   lib: Libav | null;
 } {
   try {
     const lib = bindLibav(sonames);
-    const reason = checkPacketLayout(lib) ?? checkDecoding(lib);
+    const reason = checkDecoding(lib);
     if (reason) return { status: { available: false, reason: `self-check failed: ${reason}` }, lib: null };
     return { status: { available: true, versions: lib.versions }, lib };
   } catch (e) {

@@ -4,7 +4,7 @@
  * Structs are copied between native and JS memory whole (libav.ts `copyIn`/`copyOut`) and read
  * with a DataView: no external ArrayBuffer ever points into libav's memory.
  */
-import { AV_CHANNEL_ORDER_NATIVE, type Libav, type Ptr } from "./libav.js";
+import { AV_CHANNEL_ORDER_NATIVE, AV_NOPTS_VALUE, type Libav, type Ptr } from "./libav.js";
 
 /** Byte offsets in FFmpeg 5.1 structs on LP64 (gcc offsetof; pinned by libav-layout.test.ts against gcc). */
 export const LAYOUT = {
@@ -124,5 +124,31 @@ export class PacketFields {
     this.dv.setBigUint64(LAYOUT.packet.data, data, true);
     this.dv.setInt32(LAYOUT.packet.size, size, true);
     this.lib.copyIn(this.ptr + BigInt(LAYOUT.packet.pts), this.head);
+  }
+}
+
+/** The packet fields at their offsets: defaults after av_packet_alloc, then a refcounted packet. */
+export function packetLayoutProblem(lib: Libav): string | null {
+  const pkt = lib.packetAlloc();
+  if (pkt === 0n) return "av_packet_alloc failed";
+  try {
+    const f = new PacketFields(lib, pkt).load();
+    if (
+      f.pts !== AV_NOPTS_VALUE ||
+      f.dts !== AV_NOPTS_VALUE ||
+      f.data !== 0n ||
+      f.size !== 0 ||
+      f.buf !== 0n
+    ) {
+      return "AVPacket fields are not where FFmpeg 5.1 puts them (fresh packet)";
+    }
+    if (lib.newPacket(pkt, 1234) < 0) return "av_new_packet failed";
+    f.load();
+    const [size, data, buf] = [f.size as number, f.data, f.buf];
+    const ok = size === 1234 && data !== 0n && buf !== 0n;
+    lib.packetUnref(pkt);
+    return ok ? null : "AVPacket data/size/buf are not where FFmpeg 5.1 puts them";
+  } finally {
+    lib.packetFree(pkt);
   }
 }

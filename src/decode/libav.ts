@@ -1,31 +1,43 @@
 /**
- * The one FFI file: Debian 12's FFmpeg 5.1 libraries (libavcodec.so.59, libavutil.so.57,
- * libswresample.so.4) through koffi. Everything else talks to libav through the typed `Libav`
- * object this file builds; nothing else imports koffi for libav.
+ * The one FFI file for Debian 12's decode libraries: FFmpeg 5.1's libavutil.so.57 and
+ * libswresample.so.4 (loaded at start: memory helpers and the resampler), libavcodec.so.59
+ * (bound on first use, for AC-3 / E-AC-3 only: with its ~99 dependent libraries it costs
+ * ~14 MiB RSS), and the AAC and MPEG audio decoders, libfaad2 (faad.ts) and libmpg123
+ * (mpg123.ts). Everything else talks to them through the typed `Libav` object built here.
  *
  * Threading rule: every call is synchronous and runs on the main thread. Audio decoders and
- * swresample are single-threaded here (the codec context's `threads` is pinned to 1), one
- * frame decodes in tens of microseconds, so nothing is worth a pool thread, and no libav
- * object is ever touched by two threads.
+ * swresample are single-threaded here (libavcodec's `threads` is pinned to 1), one frame
+ * decodes in tens of microseconds, so nothing is worth a pool thread, and no native object is
+ * ever touched by two threads.
  *
  * Struct fields: FFmpeg 5.1 has no accessors for AVFrame/AVPacket fields; the few we need are
  * read and written at the offsets of libav-structs.ts, through `copyIn`/`copyOut` (no views on
- * native memory). They are only trusted after the self-check (libav-check.ts) decoded known
- * frames through them; a library of another major version is refused before any field is read.
+ * native memory). They are only trusted after a self-check (libav-check.ts); a library of
+ * another major version is refused before any field is read.
  */
 import koffi from "koffi";
+import { bindFaad, FAAD_SONAME, type Faad } from "./faad.js";
+import { bindMpg123, MPG123_SONAME, type Mpg123 } from "./mpg123.js";
+import { LibavUnavailable, openLibrary, toPtr, type NativeLib, type Ptr } from "./native-lib.js";
+
+export { LibavUnavailable, type Ptr };
 
 export const SONAMES = {
   avutil: "libavutil.so.57",
   avcodec: "libavcodec.so.59",
   swresample: "libswresample.so.4",
+  faad: FAAD_SONAME,
+  mpg123: MPG123_SONAME,
 } as const;
 
-/** The Debian 12 packages that ship them. */
+export type Sonames = Record<keyof typeof SONAMES, string>;
+
+/** The Debian 12 packages that ship FFmpeg's. */
 const PACKAGES = { avutil: "libavutil57", avcodec: "libavcodec59", swresample: "libswresample4" } as const;
 
 /** Majors whose struct layout libav-structs.ts describes. */
 const MAJORS = { avutil: 57, avcodec: 59, swresample: 4 } as const;
+type LavKey = keyof typeof MAJORS;
 
 /** enum AVSampleFormat */
 export const AV_SAMPLE_FMT = {
@@ -49,8 +61,6 @@ export const AVERROR_EAGAIN = -11;
 export const AVERROR_EOF = -0x20464f45;
 const AV_LOG_QUIET = -8;
 
-export type Ptr = bigint;
-
 /** An AVChannelLayout as koffi marshals it (the union's first member, the mask). */
 export interface ChannelLayout {
   order: number;
@@ -60,7 +70,15 @@ export interface ChannelLayout {
 }
 
 export interface Libav {
-  readonly versions: { avutil: string; avcodec: string; swresample: string };
+  /** avcodec is null until libavcodec is loaded (`loadCodec`). */
+  readonly versions: { avutil: string; avcodec: string | null; swresample: string; faad: string };
+  readonly faad: Faad;
+  readonly mpg123: Mpg123;
+  /**
+   * Loads and checks libavcodec once (AC-3 / E-AC-3 need it); null, or why it cannot be used.
+   * Every libavcodec function below loads it too, and throws LibavUnavailable when it cannot.
+   */
+  loadCodec(): string | null;
   strerror(code: number): string;
   malloc(bytes: number): Ptr;
   free(p: Ptr): void;
@@ -100,58 +118,57 @@ export interface Libav {
   optInt(obj: Ptr, name: string): number | null;
 }
 
-export class LibavUnavailable extends Error {
-  constructor(readonly reason: string) {
-    super(`in-process libav decoding unavailable: ${reason}`);
-    this.name = "LibavUnavailable";
-  }
-}
-
 const versionText = (v: number) => `${v >> 16}.${(v >> 8) & 0xff}.${v & 0xff}`;
 
 /**
- * Loads the three libraries by soname and binds them. Throws LibavUnavailable with a clear
- * reason when a library is missing or of a major whose layout we do not know.
+ * Loads libavutil, libswresample, libfaad2 and libmpg123 by soname and binds them; libavcodec
+ * is bound on first use. Throws LibavUnavailable with a clear reason when a library is missing
+ * or of a major whose layout we do not know.
  */
-export function bindLibav(sonames: Record<keyof typeof SONAMES, string> = SONAMES): Libav {
-  const open = (which: keyof typeof SONAMES) => {
-    try {
-      return koffi.load(sonames[which]);
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      throw new LibavUnavailable(
-        `cannot load ${sonames[which]} (${why}); Debian 12 ships it in ${PACKAGES[which]}`,
-      );
-    }
-  };
+export function bindLibav(sonames: Sonames = SONAMES): Libav {
+  const open = (which: LavKey) => openLibrary(sonames[which], PACKAGES[which]);
   const util = open("avutil");
-  const codec = open("avcodec");
   const swr = open("swresample");
   const versions = {
     avutil: util.func("unsigned int avutil_version(void)")() as number,
-    avcodec: codec.func("unsigned int avcodec_version(void)")() as number,
     swresample: swr.func("unsigned int swresample_version(void)")() as number,
   };
   const problem = majorProblem(versions);
   if (problem) throw new LibavUnavailable(problem);
-  return bindFunctions(util, codec, swr, {
+  const faad = bindFaad(sonames.faad);
+  const mpg123 = bindMpg123(sonames.mpg123);
+  let codec: NativeLib | string | null = null;
+  const loadCodec = (): NativeLib | string => {
+    if (codec !== null) return codec;
+    try {
+      const lib = open("avcodec");
+      const v = lib.func("unsigned int avcodec_version(void)")() as number;
+      codec = majorProblem({ avcodec: v }) ?? lib;
+      if (typeof codec !== "string") bound.versions.avcodec = versionText(v);
+    } catch (e) {
+      codec = e instanceof LibavUnavailable ? e.reason : String(e);
+    }
+    return codec;
+  };
+  const bound = bindFunctions(util, loadCodec, swr, {
     avutil: versionText(versions.avutil),
-    avcodec: versionText(versions.avcodec),
+    avcodec: null,
     swresample: versionText(versions.swresample),
+    faad: faad.version,
   });
+  return Object.assign(bound, { faad, mpg123 });
 }
 
 /** Why these library versions cannot be used (a major whose layout we don't know), or null. */
-export function majorProblem(versions: Record<keyof typeof SONAMES, number>): string | null {
-  for (const k of Object.keys(MAJORS) as (keyof typeof MAJORS)[]) {
-    if (versions[k] >> 16 !== MAJORS[k]) {
-      return `lib${k} is version ${versionText(versions[k])}; struct offsets are known for major ${MAJORS[k]} (FFmpeg 5.1) only`;
+export function majorProblem(versions: Partial<Record<LavKey, number>>): string | null {
+  for (const k of Object.keys(MAJORS) as LavKey[]) {
+    const v = versions[k];
+    if (v !== undefined && v >> 16 !== MAJORS[k]) {
+      return `lib${k} is version ${versionText(v)}; struct offsets are known for major ${MAJORS[k]} (FFmpeg 5.1) only`;
     }
   }
   return null;
 }
-
-type Lib = ReturnType<typeof koffi.load>;
 
 let typesRegistered = false;
 /** koffi type names are process-wide: register ours once, however often we bind. */
@@ -166,10 +183,39 @@ function registerTypes(): void {
   typesRegistered = true;
 }
 
-function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["versions"]): Libav {
+/** libavcodec's functions, bound once it is loaded. */
+function bindCodec(codec: NativeLib) {
+  const c = (decl: string) => codec.func(decl);
+  return {
+    avcodec_find_decoder_by_name: c("void *avcodec_find_decoder_by_name(const char *name)"),
+    avcodec_alloc_context3: c("void *avcodec_alloc_context3(void *codec)"),
+    avcodec_open2: c("int avcodec_open2(void *ctx, void *codec, void *options)"),
+    avcodec_free_context: c("void avcodec_free_context(void *pctx)"),
+    avcodec_send_packet: c("int avcodec_send_packet(void *ctx, void *pkt)"),
+    avcodec_receive_frame: c("int avcodec_receive_frame(void *ctx, void *frame)"),
+    avcodec_flush_buffers: c("void avcodec_flush_buffers(void *ctx)"),
+    av_packet_alloc: c("void *av_packet_alloc(void)"),
+    av_packet_free: c("void av_packet_free(void *ppkt)"),
+    av_new_packet: c("int av_new_packet(void *pkt, int size)"),
+    av_packet_unref: c("void av_packet_unref(void *pkt)"),
+  };
+}
+
+function bindFunctions(
+  util: NativeLib,
+  loadCodec: () => NativeLib | string,
+  swr: NativeLib,
+  versions: { -readonly [K in keyof Libav["versions"]]: Libav["versions"][K] },
+): Omit<Libav, "faad" | "mpg123"> {
   registerTypes();
   const u = (decl: string) => util.func(decl);
-  const c = (decl: string) => codec.func(decl);
+  let codecFns: ReturnType<typeof bindCodec> | null = null;
+  const cf = (): ReturnType<typeof bindCodec> => {
+    if (codecFns) return codecFns;
+    const lib = loadCodec();
+    if (typeof lib === "string") throw new LibavUnavailable(lib);
+    return (codecFns = bindCodec(lib));
+  };
   const s = (decl: string) => swr.func(decl);
   const av_log_set_level = u("void av_log_set_level(int level)");
   const av_strerror = u("int av_strerror(int errnum, _Out_ uint8_t *buf, size_t size)");
@@ -188,17 +234,6 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
   const av_channel_layout_default = u(
     "void av_channel_layout_default(_Out_ antenne_AVChannelLayout *l, int nb_channels)",
   );
-  const avcodec_find_decoder_by_name = c("void *avcodec_find_decoder_by_name(const char *name)");
-  const avcodec_alloc_context3 = c("void *avcodec_alloc_context3(void *codec)");
-  const avcodec_open2 = c("int avcodec_open2(void *ctx, void *codec, void *options)");
-  const avcodec_free_context = c("void avcodec_free_context(void *pctx)");
-  const avcodec_send_packet = c("int avcodec_send_packet(void *ctx, void *pkt)");
-  const avcodec_receive_frame = c("int avcodec_receive_frame(void *ctx, void *frame)");
-  const avcodec_flush_buffers = c("void avcodec_flush_buffers(void *ctx)");
-  const av_packet_alloc = c("void *av_packet_alloc(void)");
-  const av_packet_free = c("void av_packet_free(void *ppkt)");
-  const av_new_packet = c("int av_new_packet(void *pkt, int size)");
-  const av_packet_unref = c("void av_packet_unref(void *pkt)");
   const swr_alloc_set_opts2 = s(
     "int swr_alloc_set_opts2(void *ps, const antenne_AVChannelLayout *out_layout, int out_fmt, int out_rate, " +
       "const antenne_AVChannelLayout *in_layout, int in_fmt, int in_rate, int log_offset, void *log_ctx)",
@@ -220,7 +255,6 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
     slot.writeBigUInt64LE(BigInt.asUintN(64, p));
     fn(slot);
   };
-  const toPtr = (v: unknown): Ptr => (typeof v === "bigint" ? v : v == null ? 0n : BigInt(v as number));
 
   const strerror = (code: number): string => {
     errBuf.fill(0);
@@ -231,6 +265,14 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
 
   return {
     versions,
+    loadCodec() {
+      try {
+        cf();
+        return null;
+      } catch (e) {
+        return e instanceof LibavUnavailable ? e.reason : String(e);
+      }
+    },
     strerror,
     malloc: (bytes) => toPtr(av_malloc(bytes)),
     free: (p) => void av_free(p),
@@ -242,8 +284,9 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
       if (dst.byteLength > 0)
         av_image_copy_plane(dst, dst.byteLength, src, dst.byteLength, dst.byteLength, 1);
     },
-    findDecoder: (name) => toPtr(avcodec_find_decoder_by_name(name)),
+    findDecoder: (name) => toPtr(cf().avcodec_find_decoder_by_name(name)),
     openDecoder(codecPtr, options) {
+      const { avcodec_alloc_context3, avcodec_free_context, avcodec_open2 } = cf();
       const ctx = toPtr(avcodec_alloc_context3(codecPtr));
       if (ctx === 0n) return { error: -12, op: "avcodec_alloc_context3" };
       for (const [k, v] of Object.entries(options)) {
@@ -260,14 +303,14 @@ function bindFunctions(util: Lib, codec: Lib, swr: Lib, versions: Libav["version
       }
       return ctx;
     },
-    freeContext: (ctx) => viaSlot(avcodec_free_context, ctx),
-    sendPacket: (ctx, pkt) => avcodec_send_packet(ctx, pkt === 0n ? null : pkt) as number,
-    receiveFrame: (ctx, frame) => avcodec_receive_frame(ctx, frame) as number,
-    flushBuffers: (ctx) => void avcodec_flush_buffers(ctx),
-    packetAlloc: () => toPtr(av_packet_alloc()),
-    packetFree: (pkt) => viaSlot(av_packet_free, pkt),
-    newPacket: (pkt, size) => av_new_packet(pkt, size) as number,
-    packetUnref: (pkt) => void av_packet_unref(pkt),
+    freeContext: (ctx) => viaSlot(cf().avcodec_free_context, ctx),
+    sendPacket: (ctx, pkt) => cf().avcodec_send_packet(ctx, pkt === 0n ? null : pkt) as number,
+    receiveFrame: (ctx, frame) => cf().avcodec_receive_frame(ctx, frame) as number,
+    flushBuffers: (ctx) => void cf().avcodec_flush_buffers(ctx),
+    packetAlloc: () => toPtr(cf().av_packet_alloc()),
+    packetFree: (pkt) => viaSlot(cf().av_packet_free, pkt),
+    newPacket: (pkt, size) => cf().av_new_packet(pkt, size) as number,
+    packetUnref: (pkt) => void cf().av_packet_unref(pkt),
     frameAlloc: () => toPtr(av_frame_alloc()),
     frameFree: (frame) => viaSlot(av_frame_free, frame),
     frameUnref: (frame) => void av_frame_unref(frame),

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { libavAvailable, probeLibav } from "../../src/decode/libav-check.js";
+import { AudioDecoder } from "../../src/decode/audio-decoder.js";
+import { libavAvailable, loadLibav, probeLibav } from "../../src/decode/libav-check.js";
 import { LAYOUT } from "../../src/decode/libav-structs.js";
 import { majorProblem } from "../../src/decode/libav.js";
 import { run } from "../helpers/proc.js";
@@ -52,23 +53,53 @@ void test("LAYOUT matches offsetof() from the installed FFmpeg headers (libavcod
   assert.deepEqual(JSON.parse(out.stdout.toString()), LAYOUT);
 });
 
-void test("Debian 12's libav is available here, self-check passed", () => {
+void test("Debian 12's libav is available here, self-check passed; libavcodec loads on first use", () => {
   const s = libavAvailable();
   assert.ok(s.available, s.available ? "" : s.reason);
-  assert.match(s.versions.avcodec, /^59\./);
   assert.match(s.versions.avutil, /^57\./);
   assert.match(s.versions.swresample, /^4\./);
+  assert.match(s.versions.faad, /^2\./);
+  const lib = loadLibav();
+  assert.equal(lib.loadCodec(), null);
+  assert.match(lib.versions.avcodec ?? "", /^59\./);
 });
 
+const STOCK = {
+  avutil: "libavutil.so.57",
+  avcodec: "libavcodec.so.59",
+  swresample: "libswresample.so.4",
+  faad: "libfaad.so.2",
+  mpg123: "libmpg123.so.0",
+};
+
 void test("a missing library is a clear reason, not an exception", () => {
-  const { status, lib } = probeLibav({
-    avutil: "libavutil.so.57",
-    avcodec: "libavcodec.so.1",
-    swresample: "libswresample.so.4",
-  });
-  assert.equal(lib, null);
-  assert.equal(status.available, false);
-  assert.match(status.available ? "" : status.reason, /cannot load libavcodec\.so\.1 .*libavcodec59/);
+  for (const [which, soname, pkg] of [
+    ["faad", "libfaad.so.1", "libfaad2"],
+    ["mpg123", "libmpg123.so.9", "libmpg123-0"],
+    ["swresample", "libswresample.so.1", "libswresample4"],
+  ] as const) {
+    const { status, lib } = probeLibav({ ...STOCK, [which]: soname });
+    assert.equal(lib, null);
+    assert.equal(status.available, false);
+    assert.match(
+      status.available ? "" : status.reason,
+      new RegExp(`cannot load ${soname.replace(/\./g, "\\.")} .*${pkg}`),
+    );
+  }
+});
+
+void test("a missing libavcodec only takes AC-3 / E-AC-3: AAC and MPEG audio decode, opening AC-3 says why", () => {
+  const { status, lib } = probeLibav({ ...STOCK, avcodec: "libavcodec.so.1" });
+  assert.ok(status.available && lib, status.available ? "" : status.reason);
+  assert.match(lib.loadCodec() ?? "", /cannot load libavcodec\.so\.1 .*libavcodec59/);
+  assert.equal(lib.versions.avcodec, null);
+  const dec = new AudioDecoder(lib);
+  assert.throws(
+    () => dec.open("ac3"),
+    (e: Error) => e.name === "LibavUnavailable" && /libavcodec\.so\.1/.test(e.message),
+  );
+  dec.open("mp2");
+  dec.close();
 });
 
 void test("another FFmpeg major is refused before any struct is touched", () => {

@@ -98,7 +98,7 @@ async function soak(codec: DecoderCodec, minutes: number, perFrame: () => void =
   return { start, end, dec, frames: n, samplesOut: out };
 }
 
-for (const codec of ["aac", "mp2"] as DecoderCodec[]) {
+for (const codec of ["aac", "mp2", "mp3"] as DecoderCodec[]) {
   void test(`${codec}: 10 minutes decoded and resampled, memory flat`, async () => {
     const r = await soak(codec, 10);
     const text = growth(r.start, r.end);
@@ -125,12 +125,19 @@ void test("the native measure sees a leak of 100 bytes a frame within two minute
   assert.ok(r.end.native - r.start.native > 256 * 1024, growth(r.start, r.end));
 });
 
-void test("open/close 2000 decoders and resamplers: no native memory kept", async () => {
-  const file = await makeEs(tmp.dir, { codec: "aac", rate: 44100, channels: 2, seconds: 0.2 });
-  const frames = splitFrames("aac", readFileSync(file));
+void test("open/close 2000 decoders of each engine and resamplers: no native memory kept", async () => {
+  const es = async (codec: DecoderCodec) =>
+    splitFrames(
+      codec,
+      readFileSync(await makeEs(tmp.dir, { codec, rate: 44100, channels: 2, seconds: 0.2 })),
+    );
+  const streams = { aac: await es("aac"), mp2: await es("mp2"), ac3: await es("ac3") };
+  let n = 0;
   const cycle = () => {
+    const codec = (["aac", "mp2", "ac3"] as const)[n++ % 3]!;
+    const frames = streams[codec];
     const dec = new AudioDecoder(lib);
-    dec.open("aac");
+    dec.open(codec);
     const rs = new Resampler(lib, { sampleRate: 48000, channels: 2 });
     for (const f of frames.slice(0, 3)) for (const b of dec.decode(f, 0)) rs.convert(b);
     dec.close();
@@ -140,6 +147,6 @@ void test("open/close 2000 decoders and resamplers: no native memory kept", asyn
   const start = await usage();
   for (let i = 0; i < 2000; i++) cycle();
   const end = await usage();
-  // An AAC decoder context alone is ~100 KiB: one kept per cycle would be ~200 MiB.
+  // An AAC decoder alone is ~100 KiB: one kept per cycle would be ~200 MiB.
   assert.ok(end.native - start.native < 256 * 1024, growth(start, end));
 });

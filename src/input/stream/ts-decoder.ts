@@ -1,7 +1,8 @@
 /**
  * MPEG-TS decoded in-process: the demuxer (src/input/ts/) yields whole codec frames with their
- * unwrapped PTS, libavcodec decodes each (src/decode/audio-decoder.ts), libswresample brings it to
- * the program format, and every block lands at the input position its PTS names:
+ * unwrapped PTS, AudioDecoder decodes each (src/decode/audio-decoder.ts: libfaad2, libmpg123,
+ * or libavcodec for AC-3), libswresample brings it to the program format, and every block
+ * lands at the input position its PTS names:
  *
  *   t = (PTS + rebase) × rate / 90000 − (the resampler's delay before the block)
  *
@@ -117,7 +118,12 @@ export class TsDecoder implements StreamDecoder {
     };
     if (this.codec !== f.codec) {
       if (this.codec !== null) this.restart("format-change");
-      this.decoder.open(codec);
+      try {
+        this.decoder.open(codec);
+      } catch (e) {
+        // libavcodec (AC-3 / E-AC-3) not loadable here: an ffmpeg process decodes this stream.
+        return this.fallBack(`no in-process ${f.codec} decoder: ${e instanceof Error ? e.message : e}`);
+      }
       this.codec = f.codec;
     }
     // The status names what is decoded now, also after a rate or layout change of one codec.
