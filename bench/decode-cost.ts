@@ -1,6 +1,6 @@
 /**
- * Issue 9/10 benchmark: what one input's decoding costs, in-process (libavcodec + libswresample
- * through koffi: src/decode/audio-decoder.ts, resampler.ts) against today's ffmpeg decoder
+ * Issue 9/10 benchmark: what one input's decoding costs, in-process (libfaad2 for AAC, libmpg123
+ * for MP2, libswresample, through koffi: src/decode/audio-decoder.ts, resampler.ts) against today's ffmpeg decoder
  * process (src/decode/decoder.ts, the same arguments, polled pipes) fed the same elementary
  * stream. Every input runs in real time at once, paced by 60 ms ticks like the program clock:
  *   AAC-LC 128k and MP2 192k at 48 kHz stereo (no resampling), and the same codecs at
@@ -14,7 +14,7 @@
  * measured like the in-process calls. Worst call: the longest decode() in thread CPU and in
  * wall time (the latter includes preemption: what the event loop would feel).
  * Memory (/proc/PID/smaps_rollup): loading libav into the daemon (once per process; RSS, PSS
- * and private dirty, as libavcodec brings ~90 shared libraries), one open decoder + resampler
+ * and private dirty; libavcodec, with its ~90 shared libraries, is only loaded for AC-3), one open decoder + resampler
  * (mean of PAIRS), and each decoder process's PSS and RSS.
  *
  *   node dist/bench/decode-cost.js            (BENCH_SECONDS=60 of audio per input)

@@ -101,10 +101,22 @@ async function run(file: string, pretty: boolean | undefined): Promise<number> {
     console.error(err.message);
     return 1;
   }
+  const { armStallAlarm, stallSeconds } = await import("./process/stall-alarm.js");
+  const stall = stallSeconds(process.env);
+  if (typeof stall !== "number") {
+    console.error(stall.error);
+    return 1;
+  }
   const log = createLogger({ channel: config.channel, pretty });
   const { startDaemon } = await import("./daemon.js");
   const daemon = await startDaemon(config, log, systemClock);
-  return waitForSignal(log, systemClock, () => daemon.close());
+  const disarm = armStallAlarm(stall);
+  if (stall > 0)
+    log.info({ stallSec: stall }, "stall alarm armed: the process ends by SIGALRM if its event loop stalls");
+  return waitForSignal(log, systemClock, async () => {
+    disarm();
+    await daemon.close();
+  });
 }
 
 main(process.argv.slice(2)).then(
