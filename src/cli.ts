@@ -110,7 +110,7 @@ async function run(file: string, pretty: boolean | undefined): Promise<number> {
   const log = createLogger({ channel: config.channel, pretty });
   const { startDaemon } = await import("./daemon.js");
   const daemon = await startDaemon(config, log, systemClock);
-  const disarm = armStallAlarm(stall);
+  const disarm = armStallAlarm(stall, systemClock);
   if (stall > 0)
     log.info({ stallSec: stall }, "stall alarm armed: the process ends by SIGALRM if its event loop stalls");
   return waitForSignal(log, systemClock, async () => {

@@ -8,6 +8,7 @@
  * in the process uses alarm(2) or SIGALRM. Only `antenne run` arms it.
  */
 import koffi from "koffi";
+import type { Clock } from "../clock/clock.js";
 
 export const DEFAULT_STALL_SEC = 10;
 
@@ -23,16 +24,15 @@ export function stallSeconds(env: NodeJS.ProcessEnv): number | { error: string }
 }
 
 /** Arms the alarm (no-op for 0); returns what disarms it. */
-export function armStallAlarm(seconds: number): () => void {
+export function armStallAlarm(seconds: number, clock: Clock): () => void {
   if (seconds === 0) return () => undefined;
   const alarm = koffi.load("libc.so.6").func("unsigned int alarm(unsigned int seconds)") as (
     s: number,
   ) => number;
   alarm(seconds);
-  const timer = setInterval(() => alarm(seconds), 1000);
-  timer.unref();
+  const timer = clock.interval(() => alarm(seconds), 1000, { unref: true });
   return () => {
-    clearInterval(timer);
+    timer.cancel();
     alarm(0);
   };
 }
