@@ -171,3 +171,27 @@ for (const codec of ["aac", "mp2", "ac3"] as const) {
     assert.equal(dec.errors, 0);
   });
 }
+
+void test("MP2 44.1 kHz mono then 48 kHz stereo in one stream: mpg123 follows, every frame, its own PTS", async () => {
+  const a = await esFrames(tmp.dir, { codec: "mp2", rate: 44100, channels: 1, seconds: 1, freq: 440 });
+  const b = await esFrames(tmp.dir, { codec: "mp2", rate: 48000, channels: 2, seconds: 1, freq: 1000 });
+  const dec = new AudioDecoder(lib);
+  dec.open("mp2");
+  const blocks = [
+    ...a.frames.map((f, i) => ({ f, pts: i * 2351 })),
+    ...b.frames.map((f, i) => ({ f, pts: 100_000 + i * 2160 })),
+  ].flatMap(({ f, pts }) => dec.decode(f, pts));
+  dec.close();
+  assert.equal(dec.errors, 0, `errors: ${dec.lastError}`);
+  // mpg123 decodes a stream's first frame once it has seen the next; the last one is held back
+  // only if it is the first. Every frame comes out, in order, with its own rate and PTS.
+  assert.equal(blocks.length, a.frames.length + b.frames.length);
+  const first = blocks.slice(0, a.frames.length);
+  const second = blocks.slice(a.frames.length);
+  assert.ok(first.every((x, i) => x.sampleRate === 44100 && x.channels === 1 && x.pts90k === i * 2351));
+  assert.ok(
+    second.every((x, i) => x.sampleRate === 48000 && x.channels === 2 && x.pts90k === 100_000 + i * 2160),
+  );
+  const tail = concatF32(second.slice(10).map((x) => x.pcm));
+  assert.ok(Math.abs(zeroCrossingHz(channel(tail, 2, 1), 48000) - 1000) < 1);
+});
