@@ -57,7 +57,7 @@ export class FaadEngine implements CodecEngine {
     }
     const f = this.faad.decode(this.h, data);
     if (f.error !== 0) return { blocks: [], error: `faad: ${this.faad.errorMessage(f.error)}` };
-    if (f.values === 0 || f.buffer === 0n) return NO_BLOCKS; // a new decoder's first frame
+    if (f.values === 0 || f.buffer === 0n) return NO_BLOCKS; // an unprimed decoder's first frame
     const samples = f.values / f.channels;
     if (f.channels < 1 || !Number.isInteger(samples)) {
       return { blocks: [], error: `faad: ${f.values} values for ${f.channels} channels` };
