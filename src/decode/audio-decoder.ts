@@ -12,7 +12,9 @@
  * and channel changes mid-stream are followed; each block says what it carries. All calls
  * synchronous on the main thread (see libav.ts).
  */
-import type { CodecEngine, EngineBlock, EngineResult } from "./codec-engine.js";
+import { MAX_FRAME_BYTES, type CodecEngine, type EngineBlock, type EngineResult } from "./codec-engine.js";
+
+export { MAX_FRAME_BYTES };
 import { FaadEngine } from "./faad-engine.js";
 import { frameProblem } from "./frame-header.js";
 import { LavcEngine } from "./lavc-engine.js";
@@ -31,11 +33,6 @@ const ENGINES: Record<DecoderCodec, EngineFactory> = {
   eac3: (lib) => new LavcEngine(lib, "eac3"),
 };
 
-/**
- * The largest frame accepted: ADTS frames end at 8191 bytes (13-bit length); an E-AC-3 access
- * unit may carry an independent and dependent substreams of up to 4096 bytes each.
- */
-export const MAX_FRAME_BYTES = 16384;
 const MAX_CHANNELS = 8;
 /**
  * A block peaking above +6 dBFS is damage, not audio: decoding a real programme overshoots full

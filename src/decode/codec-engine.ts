@@ -34,4 +34,10 @@ export interface CodecEngine {
   close(): void;
 }
 
+/**
+ * The largest frame any engine is handed: ADTS frames end at 8191 bytes (13-bit length); an
+ * E-AC-3 access unit may carry independent and dependent substreams of up to 4096 bytes each.
+ */
+export const MAX_FRAME_BYTES = 16384;
+
 export const NO_BLOCKS: EngineResult = Object.freeze({ blocks: [], error: null }) as EngineResult;

@@ -15,6 +15,7 @@
  */
 import { NO_BLOCKS, type CodecEngine, type EngineBlock, type EngineResult } from "./codec-engine.js";
 import type { Faad } from "./faad.js";
+import { adtsSetup } from "./frame-header.js";
 import { silentAdtsFrame } from "./silent-adts.js";
 import type { Ptr } from "./native-lib.js";
 
@@ -31,10 +32,11 @@ const POSITION_MASK: Record<number, bigint> = {
   9: 0x8n, // LFE
 };
 
-/** The ADTS fields a faad decoder is set up by: profile, sampling index, channel config. */
-const adtsSetup = (b: Uint8Array): number => (((b[2] ?? 0) & 0xfd) << 8) | ((b[3] ?? 0) & 0xc0);
-
-const adtsChannels = (b: Uint8Array): number => (((b[2] ?? 0) & 1) << 2) | ((b[3] ?? 0) >> 6);
+/** The ADTS fields a faad decoder is set up by (profile, sampling index, channel config), as one key. */
+function setupKey(b: Uint8Array): number {
+  const s = adtsSetup(b);
+  return s ? (s.profile << 8) | (s.rateIndex << 4) | s.channelConfig : -1;
+}
 
 function leftOf(stereo: Float32Array, samples: number): Float32Array {
   const out = new Float32Array(samples);
@@ -49,7 +51,7 @@ export class FaadEngine implements CodecEngine {
   constructor(private readonly faad: Faad) {}
 
   decode(data: Uint8Array, pts90k: number): EngineResult {
-    const setup = adtsSetup(data);
+    const setup = setupKey(data);
     if (this.h === 0n || setup !== this.setup) {
       const why = this.start(data);
       if (why) return { blocks: [], error: why };
@@ -64,7 +66,7 @@ export class FaadEngine implements CodecEngine {
     }
     const pcm = new Float32Array(f.values);
     this.faad.copyOut(pcm, f.buffer);
-    const mono = f.channels === 2 && !f.ps && adtsChannels(data) === 1;
+    const mono = f.channels === 2 && !f.ps && (setup & 0xf) === 1;
     const block: EngineBlock = {
       pcm: mono ? leftOf(pcm, samples) : pcm,
       sampleRate: f.sampleRate,

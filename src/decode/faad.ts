@@ -35,7 +35,7 @@ export interface FaadFrame {
   /** 0, or faad's error code (see errorMessage). */
   error: number;
   bytesConsumed: number;
-  /** faad's channel_position per output channel (FRONT_CHANNEL_CENTER = 1 … LFE_CHANNEL = 9). */
+  /** faad's channel_position per output channel (FRONT_CHANNEL_CENTER = 1 … LFE_CHANNEL = 9); empty for ≤ 2 channels. */
   positions: number[];
   /** The frame carried parametric stereo (HE-AAC v2). */
   ps: boolean;
@@ -109,7 +109,7 @@ function bindFunctions(lib: NativeLib): Faad {
         sampleRate: Number(info.readBigUInt64LE(INFO.samplerate)),
         error: info[INFO.error]!,
         bytesConsumed: Number(info.readBigUInt64LE(INFO.bytesconsumed)),
-        positions: [...info.subarray(INFO.positions, INFO.positions + Math.min(ch, 64))],
+        positions: ch > 2 ? [...info.subarray(INFO.positions, INFO.positions + Math.min(ch, 64))] : [],
         ps: info[INFO.ps] !== 0,
       };
     },

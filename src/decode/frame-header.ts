@@ -26,6 +26,19 @@ const AC3_KBPS = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
 
 const at = (b: Uint8Array, i: number): number => b[i] ?? 0;
 
+/** The fields of an ADTS header that set up an AAC decoder; null when `b` is not one. */
+export function adtsSetup(
+  b: Uint8Array,
+): { mpegId: number; profile: number; rateIndex: number; channelConfig: number } | null {
+  if (b.length < 7 || at(b, 0) !== 0xff || (at(b, 1) & 0xf6) !== 0xf0) return null;
+  return {
+    mpegId: (at(b, 1) >> 3) & 1,
+    profile: at(b, 2) >> 6,
+    rateIndex: (at(b, 2) >> 2) & 0xf,
+    channelConfig: ((at(b, 2) & 1) << 2) | (at(b, 3) >> 6),
+  };
+}
+
 function adtsLength(b: Uint8Array): number | string {
   if (b.length < 7 || at(b, 0) !== 0xff || (at(b, 1) & 0xf6) !== 0xf0) return "not an ADTS frame";
   return ((at(b, 3) & 3) << 11) | (at(b, 4) << 3) | (at(b, 5) >> 5);

@@ -3,7 +3,7 @@
  * libraries cost the daemon ~14 MiB RSS, so a channel without Dolby inputs never maps them).
  * Threading and struct-offset rules: see libav.ts.
  */
-import type { CodecEngine, EngineBlock, EngineResult } from "./codec-engine.js";
+import { MAX_FRAME_BYTES, type CodecEngine, type EngineBlock, type EngineResult } from "./codec-engine.js";
 import { isSupportedFormat, planeBytes, planeCount, toInterleavedFloat } from "./interleave.js";
 import { FrameFields, PacketFields, packetLayoutProblem } from "./libav-structs.js";
 import {
@@ -25,9 +25,6 @@ export type LavcCodec = "ac3" | "eac3";
  * `threads=1`: no libavcodec threads.
  */
 const CONTEXT_OPTIONS = { threads: "1", err_detect: "crccheck+explode", pkt_timebase: "1/90000" };
-
-/** An E-AC-3 access unit may carry independent and dependent substreams of up to 4096 bytes each. */
-const MAX_INPUT_BYTES = 16384;
 
 const checked = new WeakMap<Libav, string | null>();
 
@@ -65,7 +62,7 @@ export class LavcEngine implements CodecEngine {
   }
 
   decode(data: Uint8Array, pts90k: number): EngineResult {
-    if (data.byteLength > MAX_INPUT_BYTES) return { blocks: [], error: `frame of ${data.byteLength} bytes` };
+    if (data.byteLength > MAX_FRAME_BYTES) return { blocks: [], error: `frame of ${data.byteLength} bytes` };
     // libavcodec copies the packet (with zeroed padding) on send: our buffer needs no padding.
     this.lib.copyIn(this.inPtr, data);
     const pts = Number.isFinite(pts90k) ? BigInt(Math.round(pts90k)) : AV_NOPTS_VALUE;
@@ -100,7 +97,7 @@ export class LavcEngine implements CodecEngine {
   private allocBuffers(): void {
     const pkt = this.lib.packetAlloc();
     const frame = this.lib.frameAlloc();
-    const inPtr = this.lib.malloc(MAX_INPUT_BYTES + AV_INPUT_BUFFER_PADDING_SIZE);
+    const inPtr = this.lib.malloc(MAX_FRAME_BYTES + AV_INPUT_BUFFER_PADDING_SIZE);
     if (pkt === 0n || frame === 0n || inPtr === 0n) {
       if (pkt !== 0n) this.lib.packetFree(pkt);
       if (frame !== 0n) this.lib.frameFree(frame);

@@ -4,6 +4,7 @@
  * individual_channel_stream with no scale factor bands (max_sfb = 0: no spectral data at all),
  * then END. Decoding it leaves a decoder's overlap buffers at silence. Pure.
  */
+import { adtsSetup } from "./frame-header.js";
 
 /** Syntactic elements per channel configuration (1-7): SCE 0, CPE 1, LFE 3. */
 const ELEMENTS: Record<number, number[]> = {
@@ -55,11 +56,9 @@ function silentChannel(w: BitWriter): void {
 
 /** A silent frame with `frame`'s ADTS setup, or null when it has none we can write (PCE-defined). */
 export function silentAdtsFrame(frame: Uint8Array): Uint8Array | null {
-  if (frame.length < 7 || frame[0] !== 0xff || ((frame[1] ?? 0) & 0xf6) !== 0xf0) return null;
-  const mpegId = ((frame[1] ?? 0) >> 3) & 1;
-  const profile = (frame[2] ?? 0) >> 6;
-  const rateIndex = ((frame[2] ?? 0) >> 2) & 0xf;
-  const config = (((frame[2] ?? 0) & 1) << 2) | ((frame[3] ?? 0) >> 6);
+  const setup = adtsSetup(frame);
+  if (!setup) return null;
+  const { mpegId, profile, rateIndex, channelConfig: config } = setup;
   const elements = ELEMENTS[config];
   if (!elements) return null;
   const body = new BitWriter();
