@@ -26,7 +26,9 @@ export async function startDaemon(
   log: Logger,
   clockOrRuntime: Clock | Runtime,
 ): Promise<Daemon> {
-  const runtime = "srtReactor" in clockOrRuntime ? clockOrRuntime : createRuntime(clockOrRuntime, log);
+  // A runtime of its own serves this one channel, whose program tick reads every SRT input.
+  const runtime =
+    "srtReactor" in clockOrRuntime ? clockOrRuntime : createRuntime(clockOrRuntime, log, { srtDriven: true });
   const errors = new ErrorReporter(log, runtime.clock);
   const state = new FileStateStore(config.switcher.statePath, log.child({ component: "state" }), errors);
   const channel = new Channel({ config, log, state, runtime, errors });

@@ -25,7 +25,11 @@ export interface Runtime {
 export function createRuntime(
   clock: Clock,
   log: Logger,
-  opts: { ffmpeg?: string; inProcessDecoding?: boolean } = {},
+  /**
+   * `srtDriven`: every SRT input is read by a program tick, which then also polls the reactor
+   * (srt-reactor.ts); no wait runs on the libuv pool.
+   */
+  opts: { ffmpeg?: string; inProcessDecoding?: boolean; srtDriven?: boolean } = {},
 ): Runtime {
   let reactor: SrtReactor | null = null;
   let libav: { lib: Libav } | { reason: string } | null = null;
@@ -33,7 +37,11 @@ export function createRuntime(
     clock,
     ffmpeg: opts.ffmpeg ?? "ffmpeg",
     srtReactor: () =>
-      (reactor ??= new SrtReactor(loadLibSrt(), { clock, log: log.child({ component: "srt" }) })),
+      (reactor ??= new SrtReactor(loadLibSrt(), {
+        clock,
+        driven: opts.srtDriven ?? false,
+        log: log.child({ component: "srt" }),
+      })),
     libav: () => (libav ??= loadDecoding(log, opts.inProcessDecoding ?? true)),
   };
 }

@@ -147,7 +147,7 @@ export class SrtChannelInput implements ChannelInput {
     // A decoder process's output is timed by the tick that reads it.
     this.arrival = now;
     this.decoder?.poll();
-    this.srt.poll();
+    this.srt.poll(now.monoMs);
     if (now.monoMs - this.lastCheckMs >= CHECK_EVERY_MS) {
       this.lastCheckMs = now.monoMs;
       this.checkDecodable();

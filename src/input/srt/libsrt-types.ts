@@ -221,6 +221,8 @@ export interface LibSrt {
    * pairs; resolves with the number of pairs written (0 on timeout).
    */
   epollWait(eid: number, events: Buffer, timeoutMs: number): Promise<number>;
+  /** srt_epoll_uwait with timeout 0, on the calling thread: what is ready now (same `events`). */
+  epollPoll(eid: number, events: Buffer): number;
   /** Size in bytes koffi gives SRT_TRACEBSTATS and offsets of a few fields (layout test). */
   statsLayout(): { size: number; offsets: Record<string, number> };
 }

@@ -3,7 +3,7 @@
  * Everything else talks to SRT through the typed `LibSrt` object this file builds.
  *
  * Threading rule: only `epollWait` runs off the main thread (koffi async call on the libuv
- * pool). Every other call is synchronous and non-blocking (sockets have RCVSYN/SNDSYN off),
+ * pool; `epollPoll` is the same call with timeout 0, synchronous). Every other call is synchronous and non-blocking (sockets have RCVSYN/SNDSYN off),
  * so the event loop never waits on the network. libsrt's last-error is thread-local, so
  * `srt_getlasterror` is only meaningful right after a synchronous call on the main thread.
  */
@@ -254,6 +254,12 @@ function bind(): LibSrt {
           },
         );
       });
+    },
+    epollPoll(eid, events) {
+      const pairs = Math.floor(events.length / 8);
+      const rc = srt_epoll_uwait(eid, events, pairs, 0) as number;
+      if (rc < 0) throw fail("srt_epoll_uwait");
+      return Math.min(rc, pairs);
     },
     statsLayout: () => ({ size: TraceBStats.size, offsets: offsetsOf() }),
   };

@@ -237,8 +237,12 @@ export class SrtInput {
     );
   }
 
-  /** Reads what the publisher sent since the last call (with `polled`). */
-  poll(): void {
+  /**
+   * Reads what the publisher sent since the last call (with `polled`), after the reactor's
+   * readiness (accepts, connects, broken links): `tickMs` keys the one reactor poll per tick.
+   */
+  poll(tickMs?: number): void {
+    this.reactor.poll(tickMs);
     this.publisher?.poll();
   }
 
