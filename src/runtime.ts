@@ -1,6 +1,6 @@
 /**
- * What one process shares between its channels: the clock, the SRT reactor (one epoll wait for
- * every SRT socket, see srt-socket.ts), the ffmpeg binary. Created once by the entry point and
+ * What one process shares between its channels: the clock, the SRT reactor (one epoll set for
+ * every SRT socket, see srt-reactor.ts), the ffmpeg binary. Created once by the entry point and
  * passed down; nothing below reaches for a module-level singleton.
  */
 import type { Logger } from "pino";

@@ -3,8 +3,9 @@
  * Everything else talks to SRT through the typed `LibSrt` object this file builds.
  *
  * Threading rule: only `epollWait` runs off the main thread (koffi async call on the libuv
- * pool; `epollPoll` is the same call with timeout 0, synchronous). Every other call is synchronous and non-blocking (sockets have RCVSYN/SNDSYN off),
- * so the event loop never waits on the network. libsrt's last-error is thread-local, so
+ * pool; `epollPoll` is the same call with timeout 0, synchronous). Every other call is
+ * synchronous and non-blocking (sockets have RCVSYN/SNDSYN off), so the event loop never waits
+ * on the network. libsrt's last-error is thread-local, so
  * `srt_getlasterror` is only meaningful right after a synchronous call on the main thread.
  */
 import koffi from "koffi";

@@ -54,7 +54,7 @@ export interface SrtInputOptions {
    * publisher sent; otherwise every packet arrival wakes the process to read it.
    */
   polled?: boolean;
-  /** The process-wide reactor (one epoll wait for every input of every channel). */
+  /** The process-wide reactor (one epoll set for every input of every channel). */
   reactor: SrtReactor;
   clock: Clock;
   errors: ErrorReporter;

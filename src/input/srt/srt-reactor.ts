@@ -100,6 +100,7 @@ export class SrtReactor {
   }
 
   private async run(): Promise<void> {
+    // Not `this.events`: a pool thread writes this one while a tick's poll() may use that one.
     const events = Buffer.alloc(8 * 64);
     try {
       while (this.handlers.size > 0) {
