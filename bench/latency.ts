@@ -17,8 +17,15 @@
  * figures are given for the first minute after the sender connected and for the last
  * BENCH_SECONDS (the settled state a channel spends its days in).
  *
+ * Two senders (BENCH_SENDERS): `stock` as above, and `muxdelay0`, the same ffmpeg with
+ * `-muxdelay 0` — a contribution encoder that declares no MPEG-TS buffering (PTS − PCR ≈ 0) and
+ * sends each audio frame at once, as low-delay hardware encoders do. The stock muxer declares
+ * ~0.7 s and may hold audio that long; antenne honours what the stream declares (docs/design.md,
+ * "Why the declared delay"), so the second sender shows what antenne itself adds.
+ *
  *   node dist/bench/latency.js      env: BENCH_SETTLE=540 BENCH_SECONDS=60 BENCH_ROUNDS=1
  *                                        BENCH_JOBS=antenne,liquidsoap (floor also possible)
+ *                                        BENCH_SENDERS=stock,muxdelay0 BENCH_TRACE=1 (every click)
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -50,6 +57,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const KINDS = parseKinds(process.env.BENCH_JOBS ?? "antenne,liquidsoap").filter(
   (k) => k !== "liquidsoap" || installed("liquidsoap"),
 );
+const SENDERS: Record<string, readonly string[]> = { stock: [], muxdelay0: ["-muxdelay", "0"] };
+const SENDER_NAMES = (process.env.BENCH_SENDERS ?? "stock,muxdelay0").split(",").map((n) => {
+  if (!(n in SENDERS))
+    throw new Error(`BENCH_SENDERS: unknown sender ${n} (${Object.keys(SENDERS).join(", ")})`);
+  return n;
+});
 const SHAPE: Shape = { name: "latency job", inputs: 2, fed: 1, segmentSec: 2, icecast: true };
 const GOAL_S = SHAPE.segmentSec / 2 + 0.5;
 const LIFETIME_MS = (SETTLE + SECONDS + 150) * 1000;
@@ -82,6 +95,7 @@ interface RunLatency {
   clicks: Click[];
   /** The job's own account of the input's delay at the end (antenne: its jitter target), ms. */
   delayMs: number | undefined;
+  bufferedMs: number | undefined;
   sent: number;
   detected: number;
   senderStarts: number;
@@ -115,7 +129,12 @@ async function timeClicks(
   return { clicks, detected: found.length };
 }
 
-async function runOnce(kind: JobKind, ice: BenchIcecast, round: number): Promise<RunLatency> {
+async function runOnce(
+  kind: JobKind,
+  senderName: string,
+  ice: BenchIcecast,
+  round: number,
+): Promise<RunLatency> {
   const dir = mkdtempSync(join(tmpdir(), `antenne-bench-latency-${kind}-`));
   const copies = join(dir, "copies");
   mkdirSync(copies);
@@ -123,7 +142,7 @@ async function runOnce(kind: JobKind, ice: BenchIcecast, round: number): Promise
   const plan: JobPlan = { shape: SHAPE, ports, dir, tag: `lat-${kind}-${round}`, ice };
   const job = await startJob(kind, plan, LIFETIME_MS);
   const signal = new ClickSignal(SENDER_RATE, seededRandom(round));
-  const sender = new PcmSender(signal, ports[0]!, LIFETIME_MS).start();
+  const sender = new PcmSender(signal, ports[0]!, LIFETIME_MS, SENDERS[senderName]).start();
   const watch = new PlaylistWatch(job.playlist, 10, copies).start();
   try {
     const main = inputLabels(SHAPE)[0];
@@ -149,6 +168,7 @@ async function runOnce(kind: JobKind, ice: BenchIcecast, round: number): Promise
     return {
       clicks,
       delayMs: health.delayMs,
+      bufferedMs: health.bufferedMs,
       sent: sender.clicks.length,
       detected,
       senderStarts: sender.starts,
@@ -173,12 +193,23 @@ const PHASES = [
   { name: `after ${SETTLE} s on air`, pick: (c: Click) => c.atS >= SETTLE },
 ];
 
-function logRun(r: number, kind: JobKind, res: RunLatency): void {
+/** BENCH_TRACE=1: every matched click (when it entered, its latency, sender → program clock). */
+const TRACE = process.env.BENCH_TRACE === "1";
+
+function logRun(r: number, run: string, res: RunLatency): void {
+  if (TRACE)
+    for (const c of res.clicks)
+      console.log(
+        `  click at ${fmt(c.atS, 1)} s: latency ${fmt(c.latencyS)} s, to program ${fmt(c.toProgramS ?? NaN)} s`,
+      );
   console.log(
-    `round ${r} ${kind}: clicks sent ${res.sent}, found ${res.detected}, matched ${res.clicks.length}; ` +
+    `round ${r} ${run}: clicks sent ${res.sent}, found ${res.detected}, matched ${res.clicks.length}; ` +
       `sender started ${res.senderStarts}×, chunks late ≤ ${fmt(res.worstLateMs, 1)} ms, ` +
       `playlist polls ≤ ${fmt(res.worstPollGapMs, 0)} ms apart; load ${loadavg()[0]!.toFixed(2)}` +
-      (res.delayMs === undefined ? "" : `; jitter target at the end ${fmt(res.delayMs, 0)} ms`),
+      (res.delayMs === undefined ? "" : `; jitter target at the end ${fmt(res.delayMs, 0)} ms`) +
+      (res.bufferedMs === undefined
+        ? ""
+        : `, buffered ahead of the read position ${fmt(res.bufferedMs, 0)} ms`),
   );
   for (const ph of PHASES) {
     const cs = res.clicks.filter(ph.pick);
@@ -195,31 +226,37 @@ async function main(): Promise<void> {
   try {
     console.log(
       `# latency: sample entering an SRT sender → playlist listing its segment; ${SHAPE.segmentSec} s segments; ` +
-        `${ROUNDS} rounds × ${KINDS.join(", ")}, clicks for ${SETTLE} + ${SECONDS} s each; ${new Date().toISOString()}; ` +
+        `${ROUNDS} rounds × ${KINDS.join(", ")} × senders ${SENDER_NAMES.join(", ")}, clicks for ${SETTLE} + ${SECONDS} s each; ${new Date().toISOString()}; ` +
         `load ${loadavg()
           .map((x) => x.toFixed(2))
           .join(" ")}`,
     );
-    const all = new Map<JobKind, Click[]>();
+    const all = new Map<string, Click[]>();
     for (let r = 1; r <= ROUNDS; r++) {
       const order = KINDS.map((_, i) => KINDS[(i + r - 1) % KINDS.length]!);
-      for (const kind of order) {
-        const res = await runOnce(kind, ice, r);
-        all.set(kind, [...(all.get(kind) ?? []), ...res.clicks]);
-        logRun(r, kind, res);
-      }
+      for (const senderName of SENDER_NAMES)
+        for (const kind of order) {
+          const run = `${kind}/${senderName}`;
+          const res = await runOnce(kind, senderName, ice, r);
+          all.set(run, [...(all.get(run) ?? []), ...res.clicks]);
+          logRun(r, run, res);
+        }
     }
     console.log("");
-    for (const [kind, cs] of all)
+    for (const [run, cs] of all)
       for (const ph of PHASES)
         console.log(
-          `${kind.padEnd(10)} ${ph.name.padEnd(30)} ${summary(cs.filter(ph.pick).map((c) => c.latencyS))}`,
+          `${run.padEnd(20)} ${ph.name.padEnd(30)} ${summary(cs.filter(ph.pick).map((c) => c.latencyS))}`,
         );
-    const a = median((all.get("antenne") ?? []).filter(PHASES[1]!.pick).map((c) => c.latencyS));
-    console.log(
-      `antenne median (${PHASES[1]!.name}) ${fmt(a)} s: goal ≤ segmentSec/2 + 0.5 = ${fmt(GOAL_S)} s ` +
-        `${a <= GOAL_S ? "met" : "NOT met"} (SPEC §8: Liquidsoap 2.28 s)`,
-    );
+    for (const senderName of SENDER_NAMES) {
+      const cs = all.get(`antenne/${senderName}`);
+      if (!cs) continue;
+      const a = median(cs.filter(PHASES[1]!.pick).map((c) => c.latencyS));
+      console.log(
+        `antenne, sender ${senderName}, median (${PHASES[1]!.name}) ${fmt(a)} s: goal ≤ segmentSec/2 + 0.5 = ` +
+          `${fmt(GOAL_S)} s ${a <= GOAL_S ? "met" : "NOT met"} (SPEC §8: Liquidsoap 2.28 s)`,
+      );
+    }
   } finally {
     await ice.dispose();
   }

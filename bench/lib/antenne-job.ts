@@ -95,6 +95,7 @@ export async function startAntenne(
           lagP99Ms: metricSum(metrics, "antenne_eventloop_lag_p99_seconds") * 1000,
           concealedMs: active?.timing?.concealedMs ?? 0,
           delayMs: active?.targetDelayMs,
+          bufferedMs: active?.bufferMs,
           clockSlips: st.program.clockReanchors,
           switches: metricSum(metrics, "antenne_switches_total"),
         };

@@ -27,6 +27,8 @@ export interface JobHealth {
   clockSlips?: number;
   /** The delay the input on air holds (antenne: its jitter target), ms. */
   delayMs?: number;
+  /** antenne: the on-air input's audio buffered ahead of its read position, ms (status `bufferMs`). */
+  bufferedMs?: number;
   /** Switches since start. */
   switches?: number;
 }

@@ -18,7 +18,11 @@ export interface SentClick {
   enteredAtMs: number;
 }
 
-export function pcmSenderArgs(rate: number, port: number): string[] {
+/**
+ * `extra`: options placed before the output (the latency bench's second sender, `-muxdelay 0`: a
+ * contribution encoder that declares no buffering, as low-delay hardware encoders do).
+ */
+export function pcmSenderArgs(rate: number, port: number, extra: readonly string[] = []): string[] {
   return [
     "-hide_banner",
     "-loglevel",
@@ -35,6 +39,7 @@ export function pcmSenderArgs(rate: number, port: number): string[] {
     "aac",
     "-b:a",
     "128k",
+    ...extra,
     "-f",
     "mpegts",
     `srt://127.0.0.1:${port}?mode=caller`,
@@ -55,6 +60,7 @@ export class PcmSender {
     readonly signal: ClickSignal,
     readonly port: number,
     private readonly maxLifetimeMs: number,
+    private readonly extraArgs: readonly string[] = [],
   ) {}
 
   start(): this {
@@ -65,7 +71,7 @@ export class PcmSender {
   }
 
   private spawn(): void {
-    const child = spawn("ffmpeg", pcmSenderArgs(this.signal.rate, this.port), {
+    const child = spawn("ffmpeg", pcmSenderArgs(this.signal.rate, this.port, this.extraArgs), {
       stdio: ["pipe", "ignore", "ignore"],
     });
     child.stdin.on("error", () => undefined); // EPIPE when it exits: restarted below
