@@ -156,6 +156,27 @@ test("a smooth sender plays at the least delay (bufferMs), continuous, on time",
   assert.equal(Math.round(p.delayMs), 300, "a smooth sender needs no more than bufferMs");
 });
 
+test("a sender that connects with a backlog sends it at once: backlog is not lateness, the delay stays at bufferMs", () => {
+  const rnd = seededRandom(7);
+  const p = playout();
+  const src = source("a", p);
+  // What the sender queued while connecting (1.1 s, as ffmpeg on the latency bench) arrives at
+  // once when the connection is up; then it is smooth.
+  const connectP = 1.1 * RATE;
+  const list = arrivals(
+    { rate: 1, chunk: 960, delay: (k) => Math.max(2400 + rnd() * 480, connectP + 2400 - (k + 1) * 960) },
+    0,
+    30 * RATE,
+  );
+  assert.ok(list[0]!.pArr >= connectP && list[50]!.pArr === list[0]!.pArr, "the backlog came in one burst");
+  const [r] = run([{ src, arrivals: list }], 30);
+  assert.ok(r);
+  const s = steps(r, 3);
+  assert.equal(s.holes, 0, "never dry on air");
+  assert.ok(s.min > 0.999 && s.max < 1.001, `continuous: steps ${s.min}..${s.max}`);
+  assert.equal(Math.round(p.delayMs), 300, `the backlog did not raise the delay (${p.delayMs} ms)`);
+});
+
 test("a sender that delivers in 1 s bursts is never starved: the target grows to cover the bursts", () => {
   const p = playout();
   const src = source("a", p);

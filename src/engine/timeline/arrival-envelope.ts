@@ -12,7 +12,12 @@
  *   positive when the sender's clock is fast (its t grows faster than P, so o falls);
  * - `neededDelay`: how late, relative to the envelope, the FIRST sample of each arrival was (a
  *   1 s burst carries audio made up to 1 s before it arrived): the largest over
- *   `delayWindowSec` is the delay the input must hold so the audio due is always there.
+ *   `delayWindowSec` is the delay the input must hold so the audio due is always there. Audio
+ *   made before the timeline's first arrival is backlog, not lateness: an arrival counts as late
+ *   by at most the time since that first arrival. (A sender connects with what it queued while
+ *   connecting — ffmpeg 1.1 s on the latency bench — and sends it at once; counted as lateness it
+ *   held the input that much later for the next ~20 minutes, until slewing at ≤ 0.1 % removed it,
+ *   and two instances that connected at different moments held different delays.)
  *
  * Pure bookkeeping: no clock, no I/O. Bounded memory (fixed number of buckets).
  */
@@ -51,6 +56,8 @@ export class ArrivalEnvelope {
   private buckets: Bucket[] = [];
   private slopeO = 0;
   private fitted = false;
+  /** Program position of the timeline's first arrival. */
+  private firstP: number | null = null;
 
   constructor(o: EnvelopeOptions) {
     this.rate = o.sampleRate;
@@ -69,6 +76,7 @@ export class ArrivalEnvelope {
     this.buckets = [];
     this.slopeO = 0;
     this.fitted = false;
+    this.firstP = null;
   }
 
   /**
@@ -79,6 +87,7 @@ export class ArrivalEnvelope {
   observe(pArr: number, tStart: number, tEnd: number, declared = 0): void {
     const o = pArr - tEnd;
     const k = Math.floor(pArr / this.rate);
+    this.firstP ??= pArr;
     let b = this.buckets.at(-1);
     const first = pArr - tStart;
     if (!b || b.k !== k) {
@@ -130,17 +139,21 @@ export class ArrivalEnvelope {
    */
   neededDelay(p: number): { seen: number; declared: number } {
     const from = Math.floor(p / this.rate) - this.delayWindow;
-    let worst = -Infinity;
+    const off = this.offset(p);
+    const firstP = this.firstP ?? 0;
+    let worst = 0;
     let declared = 0;
     for (const b of this.buckets) {
       if (b.k < from) continue;
-      const projected = b.maxFirst + this.slopeO * (p - b.maxP);
-      if (projected > worst) worst = projected;
+      const late = b.maxFirst + this.slopeO * (p - b.maxP) - off;
+      // Backlog: no later than the time since the first arrival.
+      const counted = Math.min(late, b.maxP - firstP);
+      if (counted > worst) worst = counted;
       if (b.maxDeclared > declared) declared = b.maxDeclared;
     }
     // The stream's own declaration covers what has not happened yet (ffmpeg's muxer holds up to
     // 0.7 s of digital silence before it sends it, while a tone goes every ~0.3 s).
-    return { seen: worst === -Infinity ? 0 : Math.max(0, worst - this.offset(p)), declared };
+    return { seen: worst, declared };
   }
 
   /**
