@@ -143,8 +143,10 @@ export class ArrivalEnvelope {
     const firstP = this.firstP ?? 0;
     let worst = 0;
     let declared = 0;
-    for (const b of this.buckets) {
-      if (b.k < from) continue;
+    // Per input and program frame: newest first, stopping at the window (buckets are in k order).
+    for (let i = this.buckets.length - 1; i >= 0; i--) {
+      const b = this.buckets[i]!;
+      if (b.k < from) break;
       const late = b.maxFirst + this.slopeO * (p - b.maxP) - off;
       // Backlog: no later than the time since the first arrival.
       const counted = Math.min(late, b.maxP - firstP);
