@@ -133,3 +133,39 @@ void test("driven reactor: two inputs on one tick make one reactor poll, and bot
   );
   assert.equal(reactor.wakeups, 0);
 });
+
+void test("driven reactor: a tick reads only what libsrt says is ready; no read comes back empty", async () => {
+  // An empty non-blocking read makes libsrt 1.5 signal the connection's TSBPD thread: two futex
+  // wakes and two context switches per connection and tick, for nothing (srt-socket.ts).
+  const lib = loadLibSrt();
+  let reads = 0;
+  let emptyReads = 0;
+  const counted = {
+    ...lib,
+    recvTimed: (sock: number, buf: Buffer) => {
+      const r = lib.recvTimed(sock, buf);
+      reads++;
+      if (r.n === 0) emptyReads++;
+      return r;
+    },
+  };
+  const reactor = new SrtReactor(counted, { clock: systemClock, driven: true, log: silentLogger() });
+  const port = await freeUdpPort();
+  const h = polledInput(reactor, { mode: "listener", bind: `127.0.0.1:${port}` });
+  const sender = ffmpegSender(`srt://127.0.0.1:${port}`, 30_000);
+  let ticks = 0;
+  tickers.push(
+    setInterval(() => {
+      ticks++;
+      tick(h.input);
+    }, TICK_MS),
+  );
+  await until(() => h.bytes() > 40_000 && ticks >= 30, 10_000, "40 kB over 30 ticks", 5);
+  assert.equal(h.input.status().state, "connected");
+  assert.ok(isMpegTs(Buffer.concat(h.chunks)), "MPEG-TS read, in order");
+  assert.ok(reads > 0);
+  assert.equal(emptyReads, 0, `${emptyReads} of ${reads} reads in ${ticks} ticks found nothing`);
+  // The broken link is still found by the tick's polls.
+  await kill(sender, "SIGINT");
+  await until(() => h.input.status().state === "listening", 8000, "back to listening", 5);
+});

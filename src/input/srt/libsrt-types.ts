@@ -10,6 +10,8 @@ export const SRTO = {
   RCVSYN: 2,
   LINGER: 7,
   STATE: 17,
+  /** The socket's readiness now, as epoll flags (IN: a message is ready to read; ERR: broken). */
+  EVENT: 18,
   LATENCY: 23,
   PASSPHRASE: 26,
   PBKEYLEN: 27,
