@@ -29,7 +29,7 @@ import { summarizeProfile, topRows, type CpuProfile } from "./lib/cpu-profile.js
 import { BenchIcecast } from "./lib/icecast.js";
 import type { Job } from "./lib/job.js";
 import { parseArgs, parseEnv, problems } from "./lib/jobs.js";
-import { TICKS_PER_S, memoryByMapping, threadTicks, treeOf } from "./lib/proc-tree.js";
+import { memoryByMapping, threadCpu, treeOf } from "./lib/proc-tree.js";
 import { Sender, makeSourceFile, type SenderCodec } from "./lib/senders.js";
 import { SPEC_JOB, senderCodec, type JobPlan } from "./lib/shape.js";
 import { fmt } from "./lib/stats.js";
@@ -38,23 +38,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 40);
 const TOOL_SECONDS = 20;
 const WARMUP = 10;
 const LIFETIME_MS = (WARMUP + SECONDS + 5 * TOOL_SECONDS + 120) * 1000;
-
-/** Per-thread CPU of `pid` over `seconds`, grouped by thread name, % of one core. */
-async function threadCpu(pid: number, seconds: number): Promise<Map<string, number>> {
-  const a = threadTicks(pid);
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const b = threadTicks(pid);
-  const elapsed = (performance.now() - t0) / 1000;
-  const out = new Map<string, number>();
-  for (const [tid, t] of b) {
-    const pct = ((t.ticks - (a.get(tid)?.ticks ?? 0)) / TICKS_PER_S / elapsed) * 100;
-    // V8's and libuv's threads may carry the process's name: the main thread is the one tid = pid.
-    const name = tid === pid ? "main thread" : t.name;
-    out.set(name, (out.get(name) ?? 0) + pct);
-  }
-  return out;
-}
 
 async function perfByDso(pid: number, dir: string, label: string): Promise<string> {
   const data = join(dir, `perf-${label}.data`);

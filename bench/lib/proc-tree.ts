@@ -4,6 +4,7 @@
  * what the machine really pays; RSS; USS: private pages only). Read-only, Linux only.
  */
 import { readFileSync, readdirSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** USER_HZ on Linux: /proc/PID/stat counts CPU time in 1/100 s. */
 export const TICKS_PER_S = 100;
@@ -171,4 +172,21 @@ export function memoryByMapping(smaps: string): MappingMemory[] {
     else cur.privateKiB += v;
   }
   return [...out.values()].sort((a, b) => b.rssKiB - a.rssKiB);
+}
+
+/** Per-thread CPU of `pid` over `seconds`, grouped by thread name, % of one core. */
+export async function threadCpu(pid: number, seconds: number): Promise<Map<string, number>> {
+  const a = threadTicks(pid);
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const b = threadTicks(pid);
+  const elapsed = (performance.now() - t0) / 1000;
+  const out = new Map<string, number>();
+  for (const [tid, t] of b) {
+    const pct = ((t.ticks - (a.get(tid)?.ticks ?? 0)) / TICKS_PER_S / elapsed) * 100;
+    // V8's and libuv's threads may carry the process's name: the main thread is the one tid = pid.
+    const name = tid === pid ? "main thread" : t.name;
+    out.set(name, (out.get(name) ?? 0) + pct);
+  }
+  return out;
 }
