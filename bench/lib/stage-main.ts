@@ -13,6 +13,7 @@
  * It prints "ready" once listening; on SIGTERM (or after 15 minutes) it prints what it received
  * and decoded, and exits.
  */
+import { TICK_MS } from "../../src/channel/channel.js";
 import { systemClock } from "../../src/clock/clock.js";
 import type { SrtOptions } from "../../src/config/schema.js";
 import { SniffingDecoder } from "../../src/input/stream/sniffing-decoder.js";
@@ -24,7 +25,6 @@ import { testErrors } from "../../test/helpers/deps.js";
 
 const STAGES = ["tick", "receive", "decode"] as const;
 type Stage = (typeof STAGES)[number];
-const TICK_MS = 60;
 const FORMAT: AudioFormat = { sampleRate: 44100, channels: 2 };
 
 function main(stage: Stage, ports: number[]): void {

@@ -47,7 +47,7 @@ const FRAME_MS = 20;
  * frame on a small VM (docs/benchmarks.md), and the encoder takes the tick's frames in one write.
  * Switches still land on a 20 ms frame; they reach the audio ≤ 60 ms later.
  */
-const TICK_MS = 60;
+export const TICK_MS = 60;
 /** Encoder runs start on a grid every codec's frames fit (9216 = 9 AAC frames = 8 MP3 frames). */
 const GRID = restartGrid(["aac", "mp3"]);
 
