@@ -13,7 +13,7 @@
  * It prints "ready" once listening; on SIGTERM (or after 15 minutes) it prints what it received
  * and decoded, and exits.
  */
-import { TICK_MS } from "../../src/channel/channel.js";
+import { TICK_MS } from "../../src/channel/tick.js";
 import { systemClock } from "../../src/clock/clock.js";
 import type { SrtOptions } from "../../src/config/schema.js";
 import { SniffingDecoder } from "../../src/input/stream/sniffing-decoder.js";

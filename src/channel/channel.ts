@@ -24,6 +24,7 @@ import { Playouts } from "./playouts.js";
 import { ProgramMeter } from "./program-meter.js";
 import { inputStatus, profileStatus, programStatus } from "./status.js";
 import { PREFERRED_KEY, SwitchControl } from "./switch-control.js";
+import { TICK_MS } from "./tick.js";
 import type {
   ChannelCounters,
   ChannelEvents,
@@ -42,12 +43,6 @@ export interface ChannelDeps {
 }
 
 const FRAME_MS = 20;
-/**
- * The program clock wakes every 3 frames: each wake-up costs more CPU than the audio work of a
- * frame on a small VM (docs/benchmarks.md), and the encoder takes the tick's frames in one write.
- * Switches still land on a 20 ms frame; they reach the audio ≤ 60 ms later.
- */
-export const TICK_MS = 60;
 /** Encoder runs start on a grid every codec's frames fit (9216 = 9 AAC frames = 8 MP3 frames). */
 const GRID = restartGrid(["aac", "mp3"]);
 
