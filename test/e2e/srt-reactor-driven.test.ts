@@ -162,7 +162,7 @@ void test("driven reactor: a tick reads only what libsrt says is ready; no read 
   );
   await until(() => h.bytes() > 40_000 && ticks >= 30, 10_000, "40 kB over 30 ticks", 5);
   assert.equal(h.input.status().state, "connected");
-  assert.ok(isMpegTs(Buffer.concat(h.chunks)), "MPEG-TS read, in order");
+  assert.ok(isMpegTs(Buffer.concat(h.chunks)), "MPEG-TS read");
   assert.ok(reads > 0);
   assert.equal(emptyReads, 0, `${emptyReads} of ${reads} reads in ${ticks} ticks found nothing`);
   // The broken link is still found by the tick's polls.
